@@ -107,11 +107,13 @@ Error sys_error(const std::string& call, int err);
 // Propagates an error with optional context: TRY(expr) or TRY_CTX(expr, "rootfs").
 #define HULL_CAT2(a, b) a##b
 #define HULL_CAT(a, b) HULL_CAT2(a, b)
-#define TRY_IMPL(var, expr, ...)                                   \
-  auto&& var = (expr);                                             \
-  if (!var.has_value()) {                                          \
-    return ::hull::base::Error(std::move(var.error())) __VA_ARGS__; \
-  }
+#define TRY_IMPL(var, expr, ...)                                     \
+  do {                                                               \
+    auto&& var = (expr);                                             \
+    if (!var.has_value()) {                                          \
+      return ::hull::base::Error(std::move(var.error())) __VA_ARGS__; \
+    }                                                                \
+  } while (0)
 #define TRY(expr) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, )
 #define TRY_CTX(expr, ctx) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, .context(ctx))
 // Assigns the value of a Result<T> or returns its error: ASSIGN_OR_RETURN(auto fd, open(...)).

@@ -1,0 +1,7 @@
+#include "engine/engine.h"
+
+namespace hull::engine {
+
+const char* version() { return HULL_VERSION; }
+
+}  // namespace hull::engine

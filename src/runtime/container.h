@@ -1,0 +1,60 @@
+// The container lifecycle behind hull-oci's commands: create, start, run, state, list,
+// kill and delete, on state kept under the runtime root. Parse-and-validate happens before
+// anything is made; a failure at any step undoes the steps before it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/state.h"
+#include "runtime/state_store.h"
+
+namespace hull::runtime {
+
+struct RuntimeOptions {
+  std::string root = "/run/hull-oci";
+  bool debug = false;
+};
+
+struct CreateOptions {
+  std::string bundle = ".";
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+// What `state` and `list` print: the spec's state plus runc's extra fields.
+struct ContainerInfo {
+  oci::State state;
+  std::string rootfs;
+  std::string created;
+  std::string owner;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions opt) : opt_(std::move(opt)), store_(opt_.root) {}
+
+  // Leaves the container's init waiting before exec; returns once it is ready.
+  base::Result<void> create(const std::string& id, const CreateOptions& opt);
+  // Lets a created container exec its process; runs poststart hooks.
+  base::Result<void> start(const std::string& id);
+  // create + start + wait: returns the container's exit code and deletes it afterwards.
+  // With detach, returns 0 once the process runs and keeps the container.
+  base::Result<int> run(const std::string& id, const CreateOptions& opt, bool detach);
+  base::Result<ContainerInfo> state(const std::string& id) const;
+  std::vector<ContainerInfo> list() const;
+  base::Result<void> kill(const std::string& id, int sig, bool all);
+  base::Result<void> remove(const std::string& id, bool force);
+  bool exists(const std::string& id) const;
+
+ private:
+  RuntimeOptions opt_;
+  StateStore store_;
+};
+
+}  // namespace hull::runtime

@@ -1,0 +1,248 @@
+#include "runtime/init.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/sys.h"
+#include "runtime/hooks.h"
+#include "runtime/process.h"
+
+namespace hull::runtime {
+
+using base::Error;
+using base::Fd;
+using base::Result;
+
+namespace {
+
+struct GoMessage {
+  std::string state_json;
+  bool setgroups_denied = false;
+};
+
+GoMessage parse_go(const std::string& payload) {
+  GoMessage m;
+  m.setgroups_denied = !payload.empty() && payload[0] == '1';
+  m.state_json = payload.size() > 1 ? payload.substr(1) : "";
+  return m;
+}
+
+Result<void> join_namespaces(const oci::Spec& spec) {
+  // The user namespace first: the others are then joined with its privileges. pid and
+  // time were joined by the parent before clone3 (they apply to children only).
+  static constexpr oci::NamespaceType kOrder[] = {
+      oci::NamespaceType::kUser, oci::NamespaceType::kIpc,    oci::NamespaceType::kUts,
+      oci::NamespaceType::kNetwork, oci::NamespaceType::kCgroup, oci::NamespaceType::kMount};
+  for (auto type : kOrder) {
+    const auto* ns = spec.linux.find(type);
+    if (!ns || ns->path.empty()) continue;
+    const auto& info = oci::namespace_info(type);
+    ASSIGN_OR_RETURN(Fd fd, base::sys::open(ns->path, O_RDONLY));
+    if (::setns(fd.get(), info.clone_flag) != 0) {
+      return Error(std::string("setns ") + info.spec_name + " " + ns->path, errno);
+    }
+  }
+  return {};
+}
+
+Result<void> become_namespace_root() {
+  if (::setresgid(0, 0, 0) != 0) return Error("setresgid 0 in the user namespace", errno);
+  if (::setresuid(0, 0, 0) != 0) return Error("setresuid 0 in the user namespace", errno);
+  return {};
+}
+
+// A new time namespace with offsets: unshare makes it for our children only, the offsets
+// can be written while nobody is in it, then setns moves us in (we are single-threaded).
+Result<void> enter_time_namespace(const oci::Spec& spec) {
+  if (::unshare(CLONE_NEWTIME) != 0) return Error("unshare time namespace", errno);
+  std::string offsets;
+  for (const auto& [clock, off] : spec.linux.time_offsets) {
+    offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+  }
+  if (!offsets.empty()) {
+    TRY_CTX(base::sys::write_file("/proc/self/timens_offsets", offsets), "linux.timeOffsets");
+  }
+  ASSIGN_OR_RETURN(Fd fd, base::sys::open("/proc/self/ns/time_for_children", O_RDONLY));
+  if (::setns(fd.get(), CLONE_NEWTIME) != 0) return Error("setns time namespace", errno);
+  return {};
+}
+
+Result<void> set_names(const oci::Spec& spec) {
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
+    return Error("sethostname " + spec.hostname, errno).context("hostname");
+  }
+  if (!spec.domainname.empty() &&
+      ::setdomainname(spec.domainname.data(), spec.domainname.size()) != 0) {
+    return Error("setdomainname " + spec.domainname, errno).context("domainname");
+  }
+  return {};
+}
+
+Result<void> apply_sysctl(const oci::Spec& spec) {
+  for (const auto& [key, value] : spec.linux.sysctl) {
+    std::string path = "/proc/sys/" + key;
+    for (size_t i = 10; i < path.size(); ++i) {
+      if (path[i] == '.') path[i] = '/';
+    }
+    TRY_CTX(base::sys::write_file(path, value), "linux.sysctl." + key);
+  }
+  return {};
+}
+
+// The pty: opened from the container's own devpts (after pivot), the master handed to the
+// parent, the slave made our controlling terminal and stdio, and bound on /dev/console.
+Result<void> setup_console(const oci::Process& p, const Channel& chan) {
+  ASSIGN_OR_RETURN(Fd master, base::sys::open("/dev/ptmx", O_RDWR | O_NOCTTY));
+  int unlock = 0;
+  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return Error("unlock pty", errno);
+  int slave_fd = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave_fd < 0) return Error("open pty peer", errno);
+  Fd slave(slave_fd);
+  unsigned n = 0;
+  if (::ioctl(master.get(), TIOCGPTN, &n) != 0) return Error("pty number", errno);
+  if (p.console_size) {
+    winsize ws{};
+    ws.ws_row = static_cast<unsigned short>(p.console_size->height);
+    ws.ws_col = static_cast<unsigned short>(p.console_size->width);
+    ::ioctl(master.get(), TIOCSWINSZ, &ws);
+  }
+  TRY(chan.send(Msg::kPty, "/dev/pts/" + std::to_string(n), master.get()));
+  master.reset();
+  // /dev/console may be missing (no /dev tmpfs): make the mount point, ignore if we can't.
+  int cfd = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (cfd >= 0) {
+    ::close(cfd);
+    TRY(base::sys::mount("/dev/pts/" + std::to_string(n), "/dev/console", "", MS_BIND, ""));
+  }
+  if (::setsid() < 0) return Error("setsid", errno);
+  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) return Error("set controlling terminal", errno);
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::dup3(slave.get(), fd, 0) < 0) return Error("dup pty to stdio", errno);
+  }
+  return {};
+}
+
+Result<void> join_session_keyring(const std::string& id) {
+  std::string name = "_ses." + id;
+  if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str()) < 0) {
+    // Kernels without keys, or a keyring quota reached inside a user namespace: runc
+    // carries on too, the container just shares the caller's session keyring.
+    if (errno == ENOSYS || errno == EDQUOT || errno == EACCES) return {};
+    return Error("join session keyring " + name, errno);
+  }
+  return {};
+}
+
+// Everything until the container is ready to exec; returns the executable.
+Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
+  const Channel& chan = *cfg.channel;
+  ASSIGN_OR_RETURN(Packet go_packet, chan.expect(Msg::kGo));
+  GoMessage go = parse_go(go_packet.payload);
+  if (cfg.user_namespace) TRY_CTX(become_namespace_root(), "user namespace");
+  // From here no process of ours is reachable through /proc/<pid>/exe or /proc/<pid>/fd.
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return Error("prctl PR_SET_DUMPABLE", errno);
+  TRY_CTX(join_namespaces(spec), "namespaces");
+  if (cfg.unshare_cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) {
+    return Error("unshare cgroup namespace", errno);
+  }
+  if (cfg.unshare_timens) TRY_CTX(enter_time_namespace(spec), "time namespace");
+  TRY(set_names(spec));
+  TRY_CTX(prepare_rootfs(spec, cfg.rootfs), "rootfs");
+  if (!spec.hooks.create_runtime.empty() || !spec.hooks.prestart.empty()) {
+    TRY(chan.send(Msg::kRunHooks));
+    TRY(chan.expect(Msg::kHooksDone));
+  }
+  TRY(run_hooks(spec.hooks.create_container, "createContainer", go.state_json));
+  TRY_CTX(enter_rootfs(spec, cfg.rootfs), "rootfs");
+  TRY_CTX(finish_rootfs(spec), "rootfs");
+  TRY(apply_sysctl(spec));
+  const oci::Process& p = spec.process;
+  if (p.terminal) TRY_CTX(setup_console(p, chan), "console");
+  if (cfg.new_keyring) TRY(join_session_keyring(cfg.id));
+  TRY(apply_oom_score_adj(p));
+  TRY(apply_rlimits(p));
+  // cwd before the uid change (the user may not be able to reach it as root can), and after
+  // it again in case root was refused on a root-squashed mount.
+  bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
+  TRY(apply_user(p.user, go.setgroups_denied));
+  if (!cwd_done && ::chdir(p.cwd.c_str()) != 0) {
+    return Error("chdir " + p.cwd, errno).context("process.cwd");
+  }
+  ASSIGN_OR_RETURN(std::string exe, find_executable(p.args[0], p.env));
+  if (p.capabilities) TRY_CTX(apply_capabilities(*p.capabilities), "capabilities");
+  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return Error("prctl PR_SET_NO_NEW_PRIVS", errno);
+  }
+  return exe;
+}
+
+// Blocks until `start` opens exec.fifo for reading, then runs startContainer hooks.
+Result<Fd> wait_for_start(const InitConfig& cfg) {
+  ASSIGN_OR_RETURN(Fd fifo, base::sys::openat(cfg.state_dir_fd, "exec.fifo", O_WRONLY));
+  return fifo;
+}
+
+[[noreturn]] void fail(const Channel& chan, int report_fd, const Error& e) {
+  if (report_fd >= 0) {
+    std::string msg = e.message();
+    (void)!::write(report_fd, msg.data(), msg.size());
+  } else {
+    (void)chan.send_error(e);
+  }
+  ::_exit(1);
+}
+
+}  // namespace
+
+void container_init(const InitConfig& cfg) {
+  if (cfg.close_first_fd >= 0) ::close(cfg.close_first_fd);
+  const oci::Spec& spec = *cfg.spec;
+  const Channel& chan = *cfg.channel;
+  auto exe = setup(cfg, spec);
+  if (!exe) fail(chan, -1, exe.error());
+  if (auto r = chan.send(Msg::kReady); !r) ::_exit(1);
+
+  auto next = chan.receive();
+  if (!next || next->type == Msg::kEof) ::_exit(1);  // the parent died: nobody will start us
+  int report_fd = -1;
+  Fd fifo;
+  if (next->type == Msg::kCreated) {
+    if (auto r = chan.send(Msg::kAck); !r) ::_exit(1);
+    auto f = wait_for_start(cfg);
+    if (!f) ::_exit(1);
+    fifo = std::move(*f);
+    report_fd = fifo.get();
+  } else if (next->type != Msg::kStart) {
+    ::_exit(1);
+  }
+  if (auto r = run_hooks(spec.hooks.start_container, "startContainer", next->payload); !r) {
+    fail(chan, report_fd, r.error());
+  }
+  // No fd of ours may reach the container: everything past the preserved ones closes on
+  // exec; the preserved ones must not.
+  for (int fd = 3; fd < 3 + cfg.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+  ::syscall(SYS_close_range, 3 + cfg.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  std::vector<char*> argv, envp;
+  for (const auto& a : spec.process.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : spec.process.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(exe->c_str(), argv.data(), envp.data());
+  fail(chan, report_fd, Error("exec " + *exe, errno));
+}
+
+}  // namespace hull::runtime
