@@ -18,5 +18,7 @@ struct MountOptions {
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 // "ro,nosuid,nodev,noexec" for error messages; flags without a name are left out.
 std::string mount_flags_string(unsigned long flags);
+// Every option name the table knows, sorted (for the features document).
+std::vector<std::string> all_mount_option_names();
 
 }  // namespace hull::oci

@@ -1,0 +1,247 @@
+// config.json's "linux" section: namespaces, id maps, time offsets, devices, resources,
+// propagation, masked and read-only paths, sysctl and seccomp. Values are checked one at a
+// time here; rules that span fields are in spec_validate.cc.
+#include <algorithm>
+#include <iterator>
+#include <set>
+
+#include "oci/seccomp_names.h"
+#include "oci/spec_internal.h"
+
+namespace hull::oci::detail {
+
+namespace {
+
+template <typename List>
+bool one_of(const List& list, std::string_view value) {
+  return std::find(std::begin(list), std::end(list), value) != std::end(list);
+}
+
+constexpr std::string_view kPropagations[] = {
+    "shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable",
+};
+
+std::vector<Namespace> parse_namespaces(const Node& n) {
+  std::vector<Namespace> out;
+  std::set<NamespaceType> seen;
+  n.each([&](const Node& e) {
+    Node type = e.required("type");
+    std::string name = type.as_string();
+    const NamespaceInfo* info = namespace_by_spec_name(name);
+    if (info == nullptr) type.fail("unknown namespace type " + quote(name));
+    if (!seen.insert(info->type).second) type.fail("duplicate namespace " + quote(name));
+    Namespace ns{info->type, ""};
+    if (Node path = e.get("path"); path.present()) {
+      ns.path = path.as_string();
+      if (!ns.path.empty()) require_absolute(path, ns.path);
+    }
+    out.push_back(std::move(ns));
+  });
+  return out;
+}
+
+std::vector<IdMapping> parse_id_mappings(const Node& n) {
+  std::vector<IdMapping> out;
+  n.each([&](const Node& e) {
+    IdMapping m;
+    m.container_id = e.required("containerID").as_u32();
+    m.host_id = e.required("hostID").as_u32();
+    Node size = e.required("size");
+    m.size = size.as_u32();
+    if (m.size == 0) size.fail("must be greater than zero");
+    out.push_back(m);
+  });
+  return out;
+}
+
+std::map<std::string, TimeOffset> parse_time_offsets(const Node& n) {
+  std::map<std::string, TimeOffset> out;
+  n.each_field([&](const std::string& clock, const Node& v) {
+    if (clock != "monotonic" && clock != "boottime") {
+      v.fail("unknown clock " + quote(clock) + " (expected monotonic or boottime)");
+    }
+    TimeOffset t;
+    if (auto secs = v.opt_i64("secs")) t.secs = *secs;
+    if (Node ns = v.get("nanosecs"); ns.present()) {
+      t.nanosecs = ns.as_u32();
+      if (t.nanosecs >= 1000000000) ns.fail("must be below 1000000000");
+    }
+    out[clock] = t;
+  });
+  return out;
+}
+
+std::vector<Device> parse_devices(const Node& n) {
+  std::vector<Device> out;
+  n.each([&](const Node& e) {
+    Device d;
+    Node path = e.required("path");
+    d.path = path.as_string();
+    require_absolute(path, d.path);
+    Node type = e.required("type");
+    std::string t = type.as_string();
+    if (t != "c" && t != "b" && t != "u" && t != "p") {
+      type.fail("unknown device type " + quote(t) + " (expected c, b, u or p)");
+    }
+    d.type = t[0];
+    // A fifo has no device number; every other kind needs both.
+    if (d.type != 'p') {
+      d.major = e.required("major").as_i64();
+      d.minor = e.required("minor").as_i64();
+    }
+    d.file_mode = e.opt_u32("fileMode");
+    d.uid = e.opt_u32("uid");
+    d.gid = e.opt_u32("gid");
+    out.push_back(std::move(d));
+  });
+  return out;
+}
+
+std::vector<DeviceRule> parse_device_rules(const Node& n) {
+  std::vector<DeviceRule> out;
+  n.each([&](const Node& e) {
+    DeviceRule r;
+    r.allow = e.required("allow").as_bool();
+    Node type = e.get("type");
+    if (type.present()) {
+      r.type = type.as_string();
+      if (r.type != "a" && r.type != "c" && r.type != "b" && !r.type.empty()) {
+        type.fail("unknown device type " + quote(r.type) + " (expected a, c or b)");
+      }
+    }
+    r.major = e.opt_i64("major");
+    r.minor = e.opt_i64("minor");
+    Node access = e.get("access");
+    if (access.present()) {
+      r.access = access.as_string();
+      if (r.access.find_first_not_of("rwm") != std::string::npos) {
+        access.fail("expected letters of \"rwm\", got " + quote(r.access));
+      }
+    }
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+Resources parse_resources(const Node& n) {
+  Resources r;
+  r.devices = parse_device_rules(n.get("devices"));
+  if (Node mem = n.get("memory"); mem.present()) {
+    r.memory_limit = mem.opt_i64("limit");
+    r.memory_reservation = mem.opt_i64("reservation");
+    r.memory_swap = mem.opt_i64("swap");
+  }
+  if (Node cpu = n.get("cpu"); cpu.present()) {
+    r.cpu_shares = cpu.opt_u64("shares");
+    r.cpu_quota = cpu.opt_i64("quota");
+    r.cpu_period = cpu.opt_u64("period");
+    r.cpuset_cpus = cpu.string_or("cpus");
+    r.cpuset_mems = cpu.string_or("mems");
+  }
+  if (Node pids = n.get("pids"); pids.present()) r.pids_limit = pids.opt_i64("limit");
+  if (Node unified = n.get("unified"); unified.present()) r.unified = unified.as_string_map();
+  return r;
+}
+
+std::vector<std::string> parse_paths(const Node& n) {
+  std::vector<std::string> out;
+  n.each([&](const Node& e) {
+    std::string p = e.as_string();
+    require_absolute(e, p);
+    out.push_back(std::move(p));
+  });
+  return out;
+}
+
+std::string parse_action(const Node& n) {
+  std::string action = n.as_string();
+  if (!one_of(kSeccompActions, action)) n.fail("unknown action " + quote(action));
+  return action;
+}
+
+// errnoRet only means something to actions that return a value to the caller.
+std::optional<unsigned> parse_errno_ret(const Node& parent, const char* key,
+                                        const std::string& action) {
+  Node n = parent.get(key);
+  if (!n.present()) return std::nullopt;
+  uint32_t v = n.as_u32();
+  if (action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE") {
+    n.fail("only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
+  }
+  return v;
+}
+
+SeccompArg parse_seccomp_arg(const Node& e) {
+  SeccompArg a;
+  Node index = e.required("index");
+  a.index = index.as_u32();
+  if (a.index >= 6) index.fail("must be below 6 (a syscall has six arguments)");
+  a.value = e.required("value").as_u64();
+  if (auto two = e.opt_u64("valueTwo")) a.value_two = *two;
+  Node op = e.required("op");
+  a.op = op.as_string();
+  if (!one_of(kSeccompOperators, a.op)) op.fail("unknown operator " + quote(a.op));
+  return a;
+}
+
+Seccomp parse_seccomp(const Node& n) {
+  Seccomp s;
+  Node def = n.required("defaultAction");
+  s.default_action = parse_action(def);
+  // The kernel needs a listener fd before the first notification can be raised; a default
+  // of "notify" would trap the runtime's own setup calls after the filter is loaded.
+  if (s.default_action == "SCMP_ACT_NOTIFY") def.fail("SCMP_ACT_NOTIFY cannot be the default");
+  s.default_errno_ret = parse_errno_ret(n, "defaultErrnoRet", s.default_action);
+  if (Node archs = n.get("architectures"); archs.present()) s.architectures = archs.as_strings();
+  n.get("flags").each([&](const Node& e) {
+    std::string flag = e.as_string();
+    if (!one_of(kSeccompFlags, flag)) e.fail("unknown flag " + quote(flag));
+    s.flags.push_back(std::move(flag));
+  });
+  s.listener_path = n.string_or("listenerPath");
+  s.listener_metadata = n.string_or("listenerMetadata");
+  bool notify = false;
+  n.get("syscalls").each([&](const Node& e) {
+    SeccompSyscall call;
+    Node names = e.required("names");
+    call.names = names.as_strings();
+    if (call.names.empty()) names.fail("must not be empty");
+    call.action = parse_action(e.required("action"));
+    notify = notify || call.action == "SCMP_ACT_NOTIFY";
+    call.errno_ret = parse_errno_ret(e, "errnoRet", call.action);
+    e.get("args").each([&](const Node& a) { call.args.push_back(parse_seccomp_arg(a)); });
+    s.syscalls.push_back(std::move(call));
+  });
+  if (notify && s.listener_path.empty()) {
+    n.get("listenerPath").fail("required when a rule uses SCMP_ACT_NOTIFY");
+  }
+  return s;
+}
+
+}  // namespace
+
+Linux parse_linux(const Node& n) {
+  Linux l;
+  l.namespaces = parse_namespaces(n.get("namespaces"));
+  l.uid_mappings = parse_id_mappings(n.get("uidMappings"));
+  l.gid_mappings = parse_id_mappings(n.get("gidMappings"));
+  l.time_offsets = parse_time_offsets(n.get("timeOffsets"));
+  l.devices = parse_devices(n.get("devices"));
+  l.cgroups_path = n.string_or("cgroupsPath");
+  if (Node res = n.get("resources"); res.present()) l.resources = parse_resources(res);
+  if (Node prop = n.get("rootfsPropagation"); prop.present()) {
+    l.rootfs_propagation = prop.as_string();
+    if (!l.rootfs_propagation.empty() && !one_of(kPropagations, l.rootfs_propagation)) {
+      prop.fail("unknown propagation " + quote(l.rootfs_propagation) +
+                " (expected shared, slave, private, unbindable or their r-prefixed forms)");
+    }
+  }
+  l.masked_paths = parse_paths(n.get("maskedPaths"));
+  l.readonly_paths = parse_paths(n.get("readonlyPaths"));
+  if (Node sysctl = n.get("sysctl"); sysctl.present()) l.sysctl = sysctl.as_string_map();
+  if (Node seccomp = n.get("seccomp"); seccomp.present()) l.seccomp = parse_seccomp(seccomp);
+  l.mount_label = n.string_or("mountLabel");
+  return l;
+}
+
+}  // namespace hull::oci::detail
