@@ -1,0 +1,194 @@
+// cgroup v1 (legacy and hybrid layouts): one directory per mounted hierarchy, each holding
+// the files of its own controllers. Every operation is repeated per hierarchy.
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "base/sys.h"
+#include "runtime/cgroup_internal.h"
+#include "runtime/cgroup_values.h"
+
+namespace hull::runtime::cgroup_internal {
+
+namespace {
+
+namespace sys = base::sys;
+
+std::string trim(const std::string& s) {
+  size_t end = s.find_last_not_of(" \n\t");
+  return end == std::string::npos ? "" : s.substr(0, end + 1);
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+class CgroupV1 : public Cgroup {
+ public:
+  CgroupV1(std::string path, std::vector<V1Hierarchy> hierarchies, std::string root)
+      : path_(std::move(path)), h_(std::move(hierarchies)), root_(std::move(root)) {}
+
+  base::Result<void> create() override {
+    if (h_.empty()) {
+      return base::Error("no cgroup v1 hierarchy is mounted under " + root_).context("cgroup");
+    }
+    for (const auto& h : h_) {
+      // The errno stays in the error: rootless callers skip cgroups on EACCES/EPERM/EROFS.
+      TRY_CTX(sys::mkdir_all(h.dir, 0755), "cgroup");
+      if (has(h.controllers, "cpuset")) TRY_CTX(fill_cpuset(h), "cgroup");
+    }
+    return {};
+  }
+
+  base::Result<void> apply(const oci::Resources& r) override {
+    TRY_CTX(apply_all(r), "cgroup");
+    return {};
+  }
+
+  base::Result<void> add(pid_t pid) override {
+    for (const auto& h : h_)
+      TRY_CTX(write_knob(h.dir + "/cgroup.procs", std::to_string(pid)), "cgroup");
+    return {};
+  }
+
+  base::Result<std::vector<pid_t>> pids() const override {
+    if (h_.empty()) return std::vector<pid_t>{};
+    auto r = procs_tree(pids_hierarchy().dir);
+    if (!r) return std::move(r.error().context("cgroup"));
+    return r;
+  }
+
+  base::Result<void> signal_all(int sig) override {
+    ASSIGN_OR_RETURN(auto pids, this->pids());
+    TRY_CTX(signal_pids(pids, sig), "cgroup");
+    return {};
+  }
+
+  base::Result<void> destroy() override {
+    base::Error busy;
+    for (int round = 0; round < kDestroyAttempts; ++round) {
+      if (round) sleep_ms(kDestroySleepMs);
+      kill_all();
+      bool done = true;
+      for (const auto& h : h_) {
+        auto r = rmdir_tree(h.dir);
+        if (r) continue;
+        // EBUSY: a task has not finished exiting yet; try again after a short sleep.
+        if (r.error().code() != EBUSY) return std::move(r.error().context("cgroup"));
+        busy = std::move(r.error());
+        done = false;
+      }
+      if (done) return {};
+    }
+    return std::move(busy.context("cgroup"));
+  }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  const V1Hierarchy& pids_hierarchy() const {
+    for (const auto& h : h_) {
+      if (has(h.controllers, "pids")) return h;
+    }
+    return h_.front();
+  }
+
+  const V1Hierarchy* find(const std::string& controller) const {
+    for (const auto& h : h_) {
+      if (has(h.controllers, controller)) return &h;
+    }
+    return nullptr;
+  }
+
+  // Kills every task once; errors are left to rmdir, which names the directory still busy.
+  void kill_all() {
+    if (h_.empty()) return;
+    if (auto pids = procs_tree(pids_hierarchy().dir)) (void)signal_pids(*pids, SIGKILL);
+    // A frozen task keeps a pending SIGKILL until it is thawed (the v1 freezer does not let
+    // fatal signals through), so a paused container must be thawed to die.
+    if (const V1Hierarchy* f = find("freezer")) {
+      if (exists(f->dir + "/freezer.state")) (void)write_knob(f->dir + "/freezer.state", "THAWED");
+    }
+  }
+
+  // A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and adding a task to it
+  // then fails with ENOSPC. Copy the parent's values into each level we may have created.
+  base::Result<void> fill_cpuset(const V1Hierarchy& h) {
+    std::string parent = h.mount_point;
+    for (size_t pos = h.mount_point.size(); pos < h.dir.size();) {
+      size_t next = h.dir.find('/', pos + 1);
+      std::string cur = h.dir.substr(0, next);
+      for (const char* file : {"/cpuset.cpus", "/cpuset.mems"}) {
+        ASSIGN_OR_RETURN(std::string mine, sys::read_file(cur + file));
+        if (!trim(mine).empty()) continue;
+        ASSIGN_OR_RETURN(std::string theirs, sys::read_file(parent + file));
+        TRY(write_knob(cur + file, trim(theirs)));
+      }
+      parent = cur;
+      pos = next == std::string::npos ? h.dir.size() : next;
+    }
+    return {};
+  }
+
+  base::Result<void> write(const std::string& controller, const std::string& file,
+                           const std::string& value) {
+    const V1Hierarchy* h = find(controller);
+    if (!h) {
+      return base::Error(file + ": no " + controller + " hierarchy is mounted under " + root_);
+    }
+    return write_knob(h->dir + "/" + file, value);
+  }
+
+  base::Result<void> apply_memory(const oci::Resources& r) {
+    if (!r.memory_swap)
+      return write("memory", "memory.limit_in_bytes", std::to_string(*r.memory_limit));
+    // memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, so the order of
+    // the two writes depends on whether the limits grow or shrink: try the limit first and,
+    // if the kernel refuses it as above the current memsw, raise memsw first.
+    std::string swap = std::to_string(*r.memory_swap);
+    auto write_swap = [&] {
+      auto w = write("memory", "memory.memsw.limit_in_bytes", swap);
+      if (!w && w.error().code() == ENOENT) {
+        w.error().hint("swap accounting is off: boot with swapaccount=1");
+      }
+      return w;
+    };
+    if (!r.memory_limit) return write_swap();
+    std::string limit = std::to_string(*r.memory_limit);
+    auto first = write("memory", "memory.limit_in_bytes", limit);
+    if (first) return write_swap();
+    if (first.error().code() != EINVAL) return first;
+    TRY(write_swap());
+    return write("memory", "memory.limit_in_bytes", limit);
+  }
+
+  base::Result<void> apply_all(const oci::Resources& r) {
+    if (!r.unified.empty()) return base::Error("linux.resources.unified needs cgroup v2");
+    if (r.pids_limit) TRY(write("pids", "pids.max", pids_max_value(*r.pids_limit)));
+    if (r.memory_limit || r.memory_swap) TRY(apply_memory(r));
+    if (r.memory_reservation) {
+      TRY(write("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation)));
+    }
+    if (r.cpu_shares) TRY(write("cpu", "cpu.shares", std::to_string(*r.cpu_shares)));
+    // The period first: a quota is checked against the period in place when it is written.
+    if (r.cpu_period) TRY(write("cpu", "cpu.cfs_period_us", std::to_string(*r.cpu_period)));
+    if (r.cpu_quota) TRY(write("cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
+    if (!r.cpuset_cpus.empty()) TRY(write("cpuset", "cpuset.cpus", r.cpuset_cpus));
+    if (!r.cpuset_mems.empty()) TRY(write("cpuset", "cpuset.mems", r.cpuset_mems));
+    return {};
+  }
+
+  std::string path_;
+  std::vector<V1Hierarchy> h_;
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Cgroup> make_cgroup_v1(std::string path, std::vector<V1Hierarchy> hierarchies,
+                                       std::string root) {
+  return std::make_unique<CgroupV1>(std::move(path), std::move(hierarchies), std::move(root));
+}
+
+}  // namespace hull::runtime::cgroup_internal
