@@ -149,14 +149,16 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   const Channel& chan = *cfg.channel;
   ASSIGN_OR_RETURN(Packet go_packet, chan.expect(Msg::kGo));
   GoMessage go = parse_go(go_packet.payload);
+  TRY_CTX(join_namespaces(spec), "namespaces");
+  // Before our ids change: a uid change makes us non-dumpable, and a non-dumpable process's
+  // /proc/self files belong to the host's root, which no user namespace's root may write.
+  if (cfg.unshare_timens) TRY_CTX(enter_time_namespace(spec), "time namespace");
   if (cfg.user_namespace) TRY_CTX(become_namespace_root(), "user namespace");
   // From here no process of ours is reachable through /proc/<pid>/exe or /proc/<pid>/fd.
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return Error("prctl PR_SET_DUMPABLE", errno);
-  TRY_CTX(join_namespaces(spec), "namespaces");
   if (cfg.unshare_cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) {
     return Error("unshare cgroup namespace", errno);
   }
-  if (cfg.unshare_timens) TRY_CTX(enter_time_namespace(spec), "time namespace");
   TRY(set_names(spec));
   TRY_CTX(prepare_rootfs(spec, cfg.rootfs), "rootfs");
   if (!spec.hooks.create_runtime.empty() || !spec.hooks.prestart.empty()) {
