@@ -222,7 +222,7 @@ void container_init(const InitConfig& cfg) {
   if (next->type == Msg::kCreated) {
     if (auto r = chan.send(Msg::kAck); !r) ::_exit(1);
     auto f = wait_for_start(cfg);
-    if (!f) ::_exit(1);
+    if (!f) fail(chan, -1, f.error());  // nobody reads the socket now; leaves a trace in strace
     fifo = std::move(*f);
     report_fd = fifo.get();
   } else if (next->type != Msg::kStart) {

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,7 +156,16 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     TRY(dir.save(rec));
     if (spec.linux.resources) TRY_CTX(cgroup->apply(*spec.linux.resources), "cgroup");
   }
-  if (mode == LaunchMode::kCreate) TRY(base::sys::mkfifoat(dir.fd(), "exec.fifo", 0600));
+  if (mode == LaunchMode::kCreate) {
+    // The init opens the fifo after it took the container's uid, which may be any host uid
+    // in a user namespace: the directory is searchable and the fifo writable by all, as
+    // runc's. Nothing in the container can name them: /run/hull-oci is 0700 and our fd to
+    // the directory is close-on-exec.
+    TRY(base::sys::mkfifoat(dir.fd(), "exec.fifo", 0622));
+    if (::fchmodat(dir.fd(), "exec.fifo", 0622, 0) != 0 || ::fchmod(dir.fd(), 0711) != 0) {
+      return Error("chmod " + dir.path(), errno);
+    }
+  }
   ASSIGN_OR_RETURN(Fd state_dir_path, base::sys::open(dir.path(), O_PATH | O_DIRECTORY));
   ASSIGN_OR_RETURN(auto channels, Channel::pair());
   auto& [parent_chan, child_chan] = channels;

@@ -35,7 +35,6 @@ void add_state(CLI::App& app, Globals& g, Action& action) {
       runtime::Runtime rt(g.runtime_options());
       ASSIGN_OR_RETURN(auto info, rt.state(*id));
       json j = info_json(info);
-      j.erase("owner");  // runc's state prints owner only in list
       print(j.dump(2) + "\n");
       return 0;
     };
