@@ -11,6 +11,8 @@
 //   kHooksDone                        ->  createContainer hooks, pivot_root, masks, sysctl
 //                                     <-  kPty {fd}   (only if process.terminal)
 //   hand the pty to --console-socket      user, caps, rlimits, no_new_privs, seccomp
+//                                     <-  kSeccompListener {fd} (only for SCMP_ACT_NOTIFY)
+//   hand it to linux.seccomp.listenerPath
 //                                     <-  kReady
 //   create: write state, kCreated     ->  (child answers kAck, then blocks on exec.fifo)
 //   run:    write state, kStart       ->  startContainer hooks, execve
@@ -32,6 +34,7 @@ enum class Msg : char {
   kRunHooks = 'h',
   kHooksDone = 'd',
   kPty = 'p',
+  kSeccompListener = 'l',
   kReady = 'r',
   kCreated = 'c',
   kAck = 'a',

@@ -144,6 +144,12 @@ Result<void> join_session_keyring(const std::string& id) {
   return {};
 }
 
+Result<void> load_filter(const SeccompProgram& prog, const Channel& chan) {
+  ASSIGN_OR_RETURN(Fd listener, load_seccomp(prog));
+  if (listener) TRY(chan.send(Msg::kSeccompListener, "", listener.get()));
+  return {};
+}
+
 // Everything until the container is ready to exec; returns the executable.
 Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   const Channel& chan = *cfg.channel;
@@ -174,6 +180,11 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   if (cfg.new_keyring) TRY(join_session_keyring(cfg.id));
   TRY(apply_oom_score_adj(p));
   TRY(apply_rlimits(p));
+  // Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while
+  // we still have it, as runc does; the profile must then allow what follows (setuid,
+  // capset, the exec fifo, execve). With no_new_privs it is the very last step.
+  bool seccomp_late = p.no_new_privileges;
+  if (cfg.seccomp && !seccomp_late) TRY(load_filter(*cfg.seccomp, chan));
   // cwd before the uid change (the user may not be able to reach it as root can), and after
   // it again in case root was refused on a root-squashed mount.
   bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
@@ -186,6 +197,7 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return Error("prctl PR_SET_NO_NEW_PRIVS", errno);
   }
+  if (cfg.seccomp && seccomp_late) TRY(load_filter(*cfg.seccomp, chan));
   return exe;
 }
 

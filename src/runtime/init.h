@@ -7,6 +7,7 @@
 #include "oci/spec.h"
 #include "runtime/channel.h"
 #include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
 
 namespace hull::runtime {
 
@@ -22,6 +23,7 @@ struct InitConfig {
   bool unshare_cgroupns = false;  // cgroup ns made after the parent moved us into the cgroup
   bool unshare_timens = false;    // time ns made here so offsets can be written first
   bool user_namespace = false;    // a new user namespace was made by clone3
+  const SeccompProgram* seccomp = nullptr;  // compiled by the parent; the child only loads it
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);

@@ -20,6 +20,7 @@
 #include "runtime/hooks.h"
 #include "runtime/idmap.h"
 #include "runtime/init.h"
+#include "runtime/seccomp.h"
 
 namespace hull::runtime {
 
@@ -172,6 +173,16 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   if (::chdir(bundle.c_str()) != 0) return Error("chdir " + bundle, errno);
   TRY_CTX(join_for_children(spec), "namespaces");
 
+  std::optional<SeccompProgram> seccomp;
+  if (spec.linux.seccomp) {
+    auto prog = compile_seccomp_cached(*spec.linux.seccomp, store.root() + "/seccomp-cache");
+    if (!prog) return std::move(prog.error());
+    for (const auto& name : prog->skipped) {
+      base::log::debug("seccomp: syscall \"" + name + "\" is unknown here, rule skipped");
+    }
+    seccomp = std::move(*prog);
+  }
+
   int cgroup_fd = cgroup ? cgroup->clone_fd() : -1;
   ClonePlan plan = plan_clone(spec, cgroup_fd >= 0);
   auto cloned = base::sys::clone3(plan.clone_flags, SIGCHLD, cgroup_fd);
@@ -192,6 +203,7 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     cfg.unshare_cgroupns = plan.unshare_cgroupns;
     cfg.unshare_timens = plan.unshare_timens;
     cfg.user_namespace = plan.user_namespace;
+    cfg.seccomp = seccomp ? &*seccomp : nullptr;
     container_init(cfg);
   }
   child_chan.close();
@@ -227,6 +239,12 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
         } else {
           out.pty_master = std::move(p.fd);
         }
+        break;
+      case Msg::kSeccompListener:
+        TRY_CTX(send_seccomp_listener(spec.linux.seccomp->listener_path,
+                                      spec.linux.seccomp->listener_metadata, p.fd.get(), pid,
+                                      creating),
+                "linux.seccomp.listenerPath");
         break;
       case Msg::kReady:
         ready = true;
