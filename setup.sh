@@ -15,13 +15,13 @@ PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-j
   iproute2 jq)
 
 say "installing packages (apt-get)"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
 say "building into ./build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build
+cmake --build build -- --quiet
 
 say "installing into /usr/local"
 cmake --install build --prefix /usr/local >/dev/null

@@ -262,6 +262,15 @@ WAIT_GO='while [ ! -e /ctl/go ]; do usleep 10000; done'
 # container started by mistake cannot hold a pipe of bats); use as `run quietly oci ...`.
 quietly() { "$@" </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"; }
 
+# refute CMD...: fails if CMD succeeds. (A bare `! CMD` never fails a bats test: errexit
+# ignores negated commands.)
+refute() {
+  if "$@"; then
+    echo "expected to fail: $*" >&2
+    return 1
+  fi
+}
+
 # The runtime's one-line error for a failed command, as the tests require of hull-oci.
 assert_one_error_line() {
   local file=$1 n

@@ -37,7 +37,7 @@ isolated_bundle() {
   cat "$BATS_TEST_TMPDIR/ctl/pids"
   [ "$(head -n1 "$BATS_TEST_TMPDIR/ctl/pids")" = 1 ]
   [ "$(wc -l <"$BATS_TEST_TMPDIR/ctl/pids")" -le 4 ]
-  ! grep -qx "$$" "$BATS_TEST_TMPDIR/ctl/pids"
+  refute grep -qx "$$" "$BATS_TEST_TMPDIR/ctl/pids"
   [ "$(ctr_pid "$id")" -ne 1 ]
   touch "$BATS_TEST_TMPDIR/ctl/go"
   wait_status "$id" stopped
@@ -57,7 +57,7 @@ isolated_bundle() {
 
 @test "ipc: a message queue made inside is invisible to ipcs on the host" {
   key=$(printf '0x%08x' $((0x48550000 + RANDOM)))
-  ! ipcs -q | grep -qi "^$key "
+  refute grep -qi "^$key " <(ipcs -q)
   isolated_bundle
   with_ctl
   set_args sh -c "probe msgq $key > /ctl/msqid && $WAIT_GO"
@@ -85,8 +85,8 @@ isolated_bundle() {
   ctr_start_detached "$id"
   pid=$(ctr_pid "$id")
   grep ' /hulltest-mnt ' "/proc/$pid/mountinfo"
-  ! grep hulltest-cfg-tmpfs /proc/self/mountinfo
-  ! grep "$BUNDLE" /proc/self/mountinfo
+  refute grep hulltest-cfg-tmpfs /proc/self/mountinfo
+  refute grep "$BUNDLE" /proc/self/mountinfo
 }
 
 @test "mnt: a tmpfs mounted by the process inside does not propagate to the host" {
@@ -98,7 +98,7 @@ isolated_bundle() {
   ctr_start_detached "$id"
   wait_file "$BATS_TEST_TMPDIR/ctl/ready" "$id"
   grep hulltest-inside "/proc/$(ctr_pid "$id")/mountinfo"
-  ! grep hulltest-inside /proc/self/mountinfo
+  refute grep hulltest-inside /proc/self/mountinfo
   touch "$BATS_TEST_TMPDIR/ctl/go"
   wait_status "$id" stopped
 }
@@ -127,7 +127,7 @@ isolated_bundle() {
   run ctr_run "$(new_id)"
   [ "$status" -eq 0 ]
   [ -n "$output" ]
-  ! grep -v ':/$' <<<"$output"
+  refute grep -v ':/$' <<<"$output"
 }
 
 @test "cgroup: without a cgroup namespace the container sees its full cgroup path" {

@@ -116,7 +116,7 @@ bundle_waiting_for_go() {
     proc_start_time "$pid" >/dev/null || break
     sleep "$POLL_SLEEP"
   done
-  ! proc_start_time "$pid"
+  refute proc_start_time "$pid"
 }
 
 @test "delete --force: a created container that never started" {
