@@ -50,7 +50,9 @@ cp /bin/busybox "$rootfs/bin/busybox"
 ln -s busybox "$rootfs/bin/true"
 ln -s busybox "$rootfs/bin/sh"
 (cd "$work/bundle" && "${RUNC:-$HULL_OCI}" spec)
-jq '.process.terminal = false | .process.args = ["/bin/true"]
+# runc's spec lists ambient capabilities that are not inheritable, which runc then fails to
+# raise and ignores; they are dropped so that every runtime runs the same, valid config.
+jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.process.capabilities.ambient)
     | .linux.namespaces = [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"},
                            {type: "mount"}, {type: "cgroup"}]' \
   "$work/bundle/config.json" >"$work/config.json"

@@ -87,3 +87,25 @@ exit_codes() {
   cat "$BATS_TEST_TMPDIR/runc.txt"
   diff -u "$BATS_TEST_TMPDIR/runc.txt" "$BATS_TEST_TMPDIR/test.txt"
 }
+
+# caps_with_runc_spec RUNTIME ROOT: `probe caps` and the exit code in a bundle whose config is
+# the one `runc spec` writes (as other tools hand runtimes configs they did not write).
+caps_with_runc_spec() {
+  local rt=$1 root=$2 id rc=0
+  track_root "$rt" "$root"
+  id=$(new_id)
+  use_cgroup_of "$id"
+  "$rt" --root "$root" run --bundle "$BUNDLE" "$id" </dev/null 2>"$BATS_TEST_TMPDIR/$id.err" || rc=$?
+  echo "exit code: $rc"
+  [ "$rc" -eq 0 ] || head -n1 "$BATS_TEST_TMPDIR/$id.err"
+}
+
+@test "parity: both run the bundle that runc spec writes, with the same capabilities" {
+  rm "$BUNDLE/config.json"
+  (cd "$BUNDLE" && "$RUNC" spec)
+  cfg '.process.terminal = false | .process.args = ["probe", "caps"]'
+  caps_with_runc_spec "$RUNC" "$BATS_TEST_TMPDIR/state-runc" >"$BATS_TEST_TMPDIR/runc.txt"
+  caps_with_runc_spec "$HULL_OCI" "$BATS_TEST_TMPDIR/state-under-test" >"$BATS_TEST_TMPDIR/test.txt"
+  cat "$BATS_TEST_TMPDIR/runc.txt"
+  diff -u "$BATS_TEST_TMPDIR/runc.txt" "$BATS_TEST_TMPDIR/test.txt"
+}
