@@ -160,11 +160,12 @@ add_mount() {
 
 # --- containers ---------------------------------------------------------------------------
 
-# new_id: a container id unique to this test, remembered for teardown.
+# new_id: a container id unique to this test, remembered for teardown. (ht<test>-<n>-<pid>:
+# no id is a substring of another, so leak checks can match names that contain an id.)
 new_id() {
   local n
   n=$(wc -l <"$BATS_TEST_TMPDIR/ids")
-  local id="ht${BATS_SUITE_TEST_NUMBER}-$$-$n"
+  local id="ht${BATS_SUITE_TEST_NUMBER}-$n-$$"
   echo "$id" >>"$BATS_TEST_TMPDIR/ids"
   echo "$id"
 }
@@ -345,9 +346,11 @@ hull_setup() {
   track_root "$HULL_OCI" "$STATE_ROOT"
 }
 
-# Mount points of the host's mounts whose line mentions DIR (deepest first, for umount).
+# Mount points of the host's mounts whose line mentions DIR or a path under it (deepest
+# first, for umount).
 mounts_under() {
-  awk -v d="$1" 'index($0, d) { print $5 }' /proc/self/mountinfo | sort -r
+  awk -v d="$1" 'index($0 " ", d "/") || index($0 " ", d " ") { print $5 }' /proc/self/mountinfo |
+    sort -r
 }
 
 teardown() { hull_teardown; }
