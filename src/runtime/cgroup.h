@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "oci/spec.h"
 
 namespace hull::runtime {
@@ -34,6 +35,13 @@ class Cgroup {
   virtual base::Result<void> destroy() = 0;
   // For v2: an O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP); -1 on v1.
   virtual int clone_fd() const { return -1; }
+  // For v1: write-only fds (opened by us, so the kernel checks our credentials) to which a
+  // new single-threaded process writes "0" to move itself in. A thread moving itself through
+  // `tasks` skips the global threadgroup rwsem that a cgroup.procs write takes; that lock's
+  // writer side waits for an RCU grace period (~10 ms here) on every container start.
+  virtual base::Result<std::vector<base::Fd>> self_join_fds() const {
+    return std::vector<base::Fd>{};
+  }
   // The path relative to the hierarchy root ("/hull/abc").
   virtual const std::string& path() const = 0;
 };

@@ -1,5 +1,6 @@
 // cgroup v1 (legacy and hybrid layouts): one directory per mounted hierarchy, each holding
 // the files of its own controllers. Every operation is repeated per hierarchy.
+#include <fcntl.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -50,6 +51,15 @@ class CgroupV1 : public Cgroup {
     for (const auto& h : h_)
       TRY_CTX(write_knob(h.dir + "/cgroup.procs", std::to_string(pid)), "cgroup");
     return {};
+  }
+
+  base::Result<std::vector<base::Fd>> self_join_fds() const override {
+    std::vector<base::Fd> out;
+    for (const auto& h : h_) {
+      ASSIGN_OR_RETURN(base::Fd fd, sys::open(h.dir + "/tasks", O_WRONLY));
+      out.push_back(std::move(fd));
+    }
+    return out;
   }
 
   base::Result<std::vector<pid_t>> pids() const override {

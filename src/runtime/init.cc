@@ -153,6 +153,13 @@ Result<void> load_filter(const SeccompProgram& prog, const Channel& chan) {
 // Everything until the container is ready to exec; returns the executable.
 Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   const Channel& chan = *cfg.channel;
+  // Into our cgroup first, so that everything we do is accounted there. We still have the
+  // credentials the fds were opened with, and are single-threaded: see cgroup.h.
+  if (cfg.cgroup_join_fds) {
+    for (const auto& fd : *cfg.cgroup_join_fds) {
+      if (::write(fd.get(), "0", 1) != 1) return Error("join cgroup (write 0 to tasks)", errno);
+    }
+  }
   ASSIGN_OR_RETURN(Packet go_packet, chan.expect(Msg::kGo));
   GoMessage go = parse_go(go_packet.payload);
   TRY_CTX(join_namespaces(spec), "namespaces");

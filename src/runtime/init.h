@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "base/fd.h"
 
 #include "oci/spec.h"
 #include "runtime/channel.h"
@@ -23,7 +26,8 @@ struct InitConfig {
   bool unshare_cgroupns = false;  // cgroup ns made after the parent moved us into the cgroup
   bool unshare_timens = false;    // time ns made here so offsets can be written first
   bool user_namespace = false;    // a new user namespace was made by clone3
-  const SeccompProgram* seccomp = nullptr;  // compiled by the parent; the child only loads it
+  const SeccompProgram* seccomp = nullptr;
+  const std::vector<base::Fd>* cgroup_join_fds = nullptr;  // v1: write "0" to join (cgroup.h)  // compiled by the parent; the child only loads it
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);

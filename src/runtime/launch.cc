@@ -184,6 +184,12 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   }
 
   int cgroup_fd = cgroup ? cgroup->clone_fd() : -1;
+  std::vector<Fd> cgroup_join_fds;
+  if (cgroup && cgroup_fd < 0) {
+    auto fds = cgroup->self_join_fds();
+    if (!fds) return std::move(fds.error()).context("cgroup");
+    cgroup_join_fds = std::move(*fds);
+  }
   ClonePlan plan = plan_clone(spec, cgroup_fd >= 0);
   auto cloned = base::sys::clone3(plan.clone_flags, SIGCHLD, cgroup_fd);
   if (!cloned) return clone_error(cloned.error(), plan);
@@ -204,9 +210,11 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     cfg.unshare_timens = plan.unshare_timens;
     cfg.user_namespace = plan.user_namespace;
     cfg.seccomp = seccomp ? &*seccomp : nullptr;
+    cfg.cgroup_join_fds = &cgroup_join_fds;
     container_init(cfg);
   }
   child_chan.close();
+  cgroup_join_fds.clear();
   pidfd.reset(cloned->pidfd);
   pid = cloned->pid;
   undo.push([&pidfd, pid] {
@@ -219,7 +227,6 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   if (plan.user_namespace) {
     ASSIGN_OR_RETURN(setgroups_denied, write_id_maps(pid, spec.linux));
   }
-  if (cgroup && cgroup_fd < 0) TRY_CTX(cgroup->add(pid), "cgroup");
   std::string creating = hook_state(rec, oci::Status::kCreating);
   TRY(parent_chan.send(Msg::kGo, (setgroups_denied ? "1" : "0") + creating));
 

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 
+#include "base/log.h"
 #include "base/sys.h"
 #include "oci/capabilities.h"
 
@@ -129,10 +130,12 @@ Result<void> apply_capabilities(const oci::Capabilities& c) {
   }
   for (int cap : c.ambient) {
     if (cap > last) continue;
+    // An ambient capability must also be permitted and inheritable. runc's own default
+    // spec lists ambient caps with an empty inheritable set, and runc carries on when the
+    // kernel refuses them; so do we, saying so in --debug.
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-      return Error("raise ambient " + oci::capability_name(cap), errno)
-          .context("process.capabilities.ambient")
-          .hint("an ambient capability must also be permitted and inheritable");
+      base::log::debug("process.capabilities.ambient: " + oci::capability_name(cap) +
+                       " not raised (not both permitted and inheritable)");
     }
   }
   return {};
