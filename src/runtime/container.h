@@ -51,6 +51,8 @@ class Runtime {
   base::Result<void> kill(const std::string& id, int sig, bool all);
   base::Result<void> remove(const std::string& id, bool force);
   bool exists(const std::string& id) const;
+  const StateStore& store() const { return store_; }
+  const RuntimeOptions& options() const { return opt_; }
 
  private:
   RuntimeOptions opt_;

@@ -66,8 +66,10 @@ Result<Record> ContainerDir::load() const {
     r.id = j.at("id").get<std::string>();
     r.pid = j.at("pid").get<pid_t>();
     r.start_time = j.at("startTime").get<uint64_t>();
-    r.status = j.at("status").get<std::string>() == "running" ? oci::Status::kRunning
-                                                               : oci::Status::kCreated;
+    const std::string status = j.at("status").get<std::string>();
+    r.status = status == "running" ? oci::Status::kRunning
+               : status == "paused" ? oci::Status::kPaused
+                                    : oci::Status::kCreated;
     r.bundle = j.at("bundle").get<std::string>();
     r.rootfs = j.at("rootfs").get<std::string>();
     r.created = j.at("created").get<std::string>();

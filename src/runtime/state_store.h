@@ -22,7 +22,7 @@ struct Record {
   std::string id;
   pid_t pid = 0;
   uint64_t start_time = 0;  // of pid, from /proc/<pid>/stat: guards against pid reuse
-  oci::Status status = oci::Status::kCreating;  // as last written: created or running
+  oci::Status status = oci::Status::kCreating;  // as last written: created, running, paused
   std::string bundle;
   std::string rootfs;
   std::string created;  // RFC 3339 with nanoseconds, UTC
