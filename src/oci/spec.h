@@ -192,10 +192,16 @@ struct Spec {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   Linux linux;
+  // The config.json text this was parsed from: stored with the container's state, so later
+  // commands (exec) see the spec the container was made with, whatever the bundle holds now.
+  std::string source;
 };
 
 // Parses and validates config.json text. Errors read "process.user.uid: expected a number".
 base::Result<Spec> parse_spec(const std::string& json_text);
+// Parses a process.json (`hull-oci exec --process`): a Process object; errors read
+// "process.args: missing".
+base::Result<Process> parse_process(const std::string& json_text);
 // Reads <bundle>/config.json, parses it, and makes root.path absolute against the bundle.
 base::Result<Spec> load_bundle(const std::string& bundle_dir);
 

@@ -253,7 +253,28 @@ base::Result<Spec> parse_spec(const std::string& json_text) {
     return base::Error(std::string("config.json: ") + e.what());
   }
   TRY(detail::validate_spec(spec));
+  spec.source = json_text;
   return spec;
+}
+
+base::Result<Process> parse_process(const std::string& json_text) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    return base::Error("process.json: invalid JSON: " + json_problem(e.what()));
+  }
+  if (!doc.is_object()) return detail::spec_error("process", "expected a JSON object");
+  try {
+    Process p = parse_process(Node(&doc, "process"));
+    if (p.args.empty()) return detail::spec_error("process.args", "must not be empty");
+    if (p.cwd.empty() || p.cwd[0] != '/') {
+      return detail::spec_error("process.cwd", "must be an absolute path");
+    }
+    return p;
+  } catch (const detail::SpecError& e) {
+    return detail::spec_error(e.path, e.problem);
+  }
 }
 
 base::Result<Spec> load_bundle(const std::string& bundle_dir) {

@@ -194,6 +194,7 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   if (cfg.seccomp && !seccomp_late) TRY(load_filter(*cfg.seccomp, chan));
   // cwd before the uid change (the user may not be able to reach it as root can), and after
   // it again in case root was refused on a root-squashed mount.
+  if (p.capabilities) TRY_CTX(apply_bounding_set(*p.capabilities), "capabilities");
   bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
   TRY(apply_user(p.user, go.setgroups_denied));
   if (!cwd_done && ::chdir(p.cwd.c_str()) != 0) {

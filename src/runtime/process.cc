@@ -97,7 +97,7 @@ void add_bits(const std::vector<int>& caps, uint32_t (&words)[2]) {
 }
 }  // namespace
 
-Result<void> apply_capabilities(const oci::Capabilities& c) {
+Result<void> apply_bounding_set(const oci::Capabilities& c) {
   int last = last_cap();
   std::vector<bool> keep(static_cast<size_t>(last) + 1, false);
   for (int cap : c.bounding) {
@@ -109,6 +109,11 @@ Result<void> apply_capabilities(const oci::Capabilities& c) {
       return Error("drop " + oci::capability_name(cap) + " from the bounding set", errno);
     }
   }
+  return {};
+}
+
+Result<void> apply_capabilities(const oci::Capabilities& c) {
+  int last = last_cap();
   uint32_t eff[2] = {}, perm[2] = {}, inh[2] = {};
   add_bits(c.effective, eff);
   add_bits(c.permitted, perm);
