@@ -117,6 +117,7 @@ Error sys_error(const std::string& call, int err);
 #define TRY(expr) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, )
 #define TRY_CTX(expr, ctx) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, .context(ctx))
 // Assigns the value of a Result<T> or returns its error: ASSIGN_OR_RETURN(auto fd, open(...)).
+// It expands to several statements: under an `if`, put it in braces.
 #define ASSIGN_OR_RETURN(decl, expr)                      \
   auto HULL_CAT(res_, __LINE__) = (expr);                 \
   if (!HULL_CAT(res_, __LINE__).has_value()) {            \

@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include "base/sys.h"
+#include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
 
@@ -100,39 +101,6 @@ Result<void> apply_sysctl(const oci::Spec& spec) {
   return {};
 }
 
-// The pty: opened from the container's own devpts (after pivot), the master handed to the
-// parent, the slave made our controlling terminal and stdio, and bound on /dev/console.
-Result<void> setup_console(const oci::Process& p, const Channel& chan) {
-  ASSIGN_OR_RETURN(Fd master, base::sys::open("/dev/ptmx", O_RDWR | O_NOCTTY));
-  int unlock = 0;
-  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return Error("unlock pty", errno);
-  int slave_fd = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave_fd < 0) return Error("open pty peer", errno);
-  Fd slave(slave_fd);
-  unsigned n = 0;
-  if (::ioctl(master.get(), TIOCGPTN, &n) != 0) return Error("pty number", errno);
-  if (p.console_size) {
-    winsize ws{};
-    ws.ws_row = static_cast<unsigned short>(p.console_size->height);
-    ws.ws_col = static_cast<unsigned short>(p.console_size->width);
-    ::ioctl(master.get(), TIOCSWINSZ, &ws);
-  }
-  TRY(chan.send(Msg::kPty, "/dev/pts/" + std::to_string(n), master.get()));
-  master.reset();
-  // /dev/console may be missing (no /dev tmpfs): make the mount point, ignore if we can't.
-  int cfd = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (cfd >= 0) {
-    ::close(cfd);
-    TRY(base::sys::mount("/dev/pts/" + std::to_string(n), "/dev/console", "", MS_BIND, ""));
-  }
-  if (::setsid() < 0) return Error("setsid", errno);
-  if (::ioctl(slave.get(), TIOCSCTTY, 0) != 0) return Error("set controlling terminal", errno);
-  for (int fd = 0; fd < 3; ++fd) {
-    if (::dup3(slave.get(), fd, 0) < 0) return Error("dup pty to stdio", errno);
-  }
-  return {};
-}
-
 Result<void> join_session_keyring(const std::string& id) {
   std::string name = "_ses." + id;
   if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str()) < 0) {
@@ -183,7 +151,7 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   TRY_CTX(finish_rootfs(spec), "rootfs");
   TRY(apply_sysctl(spec));
   const oci::Process& p = spec.process;
-  if (p.terminal) TRY_CTX(setup_console(p, chan), "console");
+  if (p.terminal) TRY_CTX(setup_console(p, chan, /*bind_dev_console=*/true), "console");
   if (cfg.new_keyring) TRY(join_session_keyring(cfg.id));
   TRY(apply_oom_score_adj(p));
   TRY(apply_rlimits(p));

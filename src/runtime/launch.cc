@@ -130,6 +130,8 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   base::Undo undo;
   ASSIGN_OR_RETURN(ContainerDir dir, store.create(id));
   undo.push([path = dir.path()] { (void)base::sys::remove_all(path); });
+  // The spec as the container was made with it, for exec (one write into the new directory).
+  TRY(base::sys::write_file_atomic(dir.path() + "/config.json", spec.source, 0600));
 
   Record rec;
   rec.id = id;

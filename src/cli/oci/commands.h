@@ -32,6 +32,7 @@ void add_list(CLI::App& app, Globals& g, Action& action);
 void add_kill(CLI::App& app, Globals& g, Action& action);
 void add_delete(CLI::App& app, Globals& g, Action& action);
 void add_features(CLI::App& app, Globals& g, Action& action);
+void add_exec(CLI::App& app, Globals& g, Action& action);
 
 // The flags create and run share (bundle, pid-file, console-socket, …).
 void add_create_flags(CLI::App& cmd, runtime::CreateOptions& opt);

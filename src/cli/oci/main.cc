@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cli::add_kill(app, g, action);
   cli::add_delete(app, g, action);
   cli::add_features(app, g, action);
+  cli::add_exec(app, g, action);
 
   try {
     app.parse(argc, argv);
