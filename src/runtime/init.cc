@@ -148,8 +148,9 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   }
   TRY(run_hooks(spec.hooks.create_container, "createContainer", go.state_json));
   TRY_CTX(enter_rootfs(spec, cfg.rootfs), "rootfs");
-  TRY_CTX(finish_rootfs(spec), "rootfs");
+  // Before /proc/sys becomes read-only (readonlyPaths) and paths are masked, as runc does.
   TRY(apply_sysctl(spec));
+  TRY_CTX(finish_rootfs(spec), "rootfs");
   const oci::Process& p = spec.process;
   if (p.terminal) TRY_CTX(setup_console(p, chan, /*bind_dev_console=*/true), "console");
   if (cfg.new_keyring) TRY(join_session_keyring(cfg.id));
