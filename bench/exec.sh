@@ -4,6 +4,10 @@
 #   exec     `exec <id> /bin/true` into a running container (all namespaces, cgroup)
 #   seccomp  `run` of a /bin/true bundle with bench/seccomp_profile.json (a podman-sized
 #            allow-list, ~380 syscalls) minus the same run without it
+#   podman   `podman run --rm --network none IMAGE true` with --runtime hull-oci / runc
+#            (private storage; --ulimit nofile=1024:1024 --ulimit nproc=1024:1024, which
+#            podman needs here: its defaults exceed the hard limits; --cgroup-manager
+#            cgroupfs, as there is no systemd)
 # Prints medians in ms and hull-oci's ratios. Run as root. A benchmark: it asserts nothing.
 # crun is left out: Debian's crun 1.8.1 refuses this machine's hybrid cgroup layout outside a
 # private mount namespace, and exec into a container made in such a namespace measures the
@@ -29,7 +33,17 @@ cleanup() {
       esac >/dev/null 2>&1 || true
     done
   done
+  if command -v podman >/dev/null; then
+    pm hull rm -af >/dev/null 2>&1 || true
+    pm hull system reset -f >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
+}
+pm() {  # RUNTIME podman-args...
+  local rt=$1
+  shift
+  podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
+    --cgroup-manager cgroupfs --events-backend file --runtime "$(rt_cmd "$rt")" "$@"
 }
 trap cleanup EXIT
 
@@ -62,12 +76,23 @@ for rt in hull runc; do
 done
 
 timed() { "$work/timer" time "$@" </dev/null 2>>"$work/err"; }
+if command -v podman >/dev/null; then
+  tar -C "$rootfs" -cf "$work/rootfs.tar" .
+  pm hull import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
+  PM_RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+  pm hull "${PM_RUN[@]}" localhost/bench-box true >/dev/null  # warm-up
+fi
 for ((i = 1; i <= rounds; i++)); do
   for rt in hull runc; do
     r=$(rt_cmd $rt)
     timed "$r" --root "$work/state-$rt" exec "bench-exec-$rt" /bin/true >>"$work/$rt.exec"
     timed "$r" --root "$work/state-$rt" run --bundle "$work/plain" "p$i-$rt" >>"$work/$rt.plain"
     timed "$r" --root "$work/state-$rt" run --bundle "$work/seccomp" "s$i-$rt" >>"$work/$rt.seccomp"
+    if command -v podman >/dev/null; then
+      timed podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
+        --cgroup-manager cgroupfs --events-backend file --runtime "$r" "${PM_RUN[@]}" \
+        localhost/bench-box true >>"$work/$rt.podman"
+    fi
   done
 done
 
@@ -88,4 +113,12 @@ printf '  %-40s %8s %8s\n' "start: run with seccomp profile" "$(median "$work/hu
 printf '  %-40s %8s %8s\n' "start: run without" "$(median "$work/hull.plain")" \
   "$(median "$work/runc.plain")"
 printf '  %-40s %8s %8s\n' "seccomp cost (with - without, per round)" "$hc" "$rc"
+if [ -s "$work/hull.podman" ]; then
+  printf '  %-40s %8s %8s\n' "podman run --rm … true" "$(median "$work/hull.podman")" \
+    "$(median "$work/runc.podman")"
+fi
 awk -v a="$he" -v b="$re" 'BEGIN { printf "ratio exec hull-oci / runc: %.2f\n", a / b }'
+if [ -s "$work/hull.podman" ]; then
+  awk -v a="$(median "$work/hull.podman")" -v b="$(median "$work/runc.podman")" \
+    'BEGIN { printf "ratio podman run, --runtime hull-oci / runc: %.2f\n", a / b }'
+fi
