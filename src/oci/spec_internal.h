@@ -84,6 +84,8 @@ void require_env_entry(const Node& n, const std::string& value);
 
 // The linux section (spec_parse_linux.cc) and the cross-field rules (spec_validate.cc).
 Linux parse_linux(const Node& n);
+// linux.resources alone: also the document of `update -r` (oci/resources.h).
+Resources parse_resources(const Node& n);
 base::Result<void> validate_spec(const Spec& spec);
 
 }  // namespace hull::oci::detail

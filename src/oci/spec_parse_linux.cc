@@ -123,6 +123,8 @@ std::vector<DeviceRule> parse_device_rules(const Node& n) {
   return out;
 }
 
+}  // namespace
+
 Resources parse_resources(const Node& n) {
   Resources r;
   r.devices = parse_device_rules(n.get("devices"));
@@ -142,6 +144,8 @@ Resources parse_resources(const Node& n) {
   if (Node unified = n.get("unified"); unified.present()) r.unified = unified.as_string_map();
   return r;
 }
+
+namespace {
 
 std::vector<std::string> parse_paths(const Node& n) {
   std::vector<std::string> out;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -264,6 +265,38 @@ base::Result<void> write_knob(const std::string& file, const std::string& value)
 }
 
 bool exists(const std::string& path) { return sys::open(path, O_PATH).has_value(); }
+
+std::optional<uint64_t> parse_value(const std::string& text) {
+  size_t end = text.find_last_not_of(" \n");
+  std::string v = end == std::string::npos ? "" : text.substr(0, end + 1);
+  if (v == "max") return kCgroupUnlimited;
+  uint64_t n = 0;
+  auto [end_ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || end_ptr != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+std::optional<uint64_t> keyed_value(const std::string& text, const std::string& key) {
+  for (const auto& line : split(text, '\n')) {
+    size_t space = line.find(' ');
+    if (space != std::string::npos && line.compare(0, space, key) == 0 && space == key.size()) {
+      return parse_value(line.substr(space + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> read_value(const std::string& file) {
+  auto text = sys::read_file(file);
+  if (!text) return std::nullopt;
+  return parse_value(*text);
+}
+
+std::optional<uint64_t> read_keyed(const std::string& file, const std::string& key) {
+  auto text = sys::read_file(file);
+  if (!text) return std::nullopt;
+  return keyed_value(*text, key);
+}
 
 void sleep_ms(int ms) {
   timespec ts{ms / 1000, (ms % 1000) * 1000000L};

@@ -79,6 +79,18 @@ base::Result<void> signal_pids(const std::vector<pid_t>& pids, int sig);
 base::Result<void> write_knob(const std::string& file, const std::string& value);
 // True if the path exists (an O_PATH open succeeds).
 bool exists(const std::string& path);
+// Values of cgroup files, for stats(). A single value: a number, or "max" (kCgroupUnlimited);
+// nullopt for anything else.
+std::optional<uint64_t> parse_value(const std::string& text);
+// One entry of a flat-keyed file ("user_usec 12\nsystem_usec 3\n"); nullopt if it is absent.
+std::optional<uint64_t> keyed_value(const std::string& text, const std::string& key);
+// The same read from a file; a missing or unreadable file is nullopt, not an error.
+std::optional<uint64_t> read_value(const std::string& file);
+std::optional<uint64_t> read_keyed(const std::string& file, const std::string& key);
+// How long freeze() waits for the kernel to report a cgroup frozen: the tasks stop at their
+// next return to user space, which a task in an uninterruptible sleep delays.
+inline constexpr int kFreezeAttempts = 1000;
+inline constexpr int kFreezeSleepMs = 1;
 // How long destroy waits for a cgroup to empty before reporting EBUSY.
 inline constexpr int kDestroyAttempts = 100;
 inline constexpr int kDestroySleepMs = 10;

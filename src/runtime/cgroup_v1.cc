@@ -2,6 +2,7 @@
 // the files of its own controllers. Every operation is repeated per hierarchy.
 #include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -72,7 +73,75 @@ class CgroupV1 : public Cgroup {
   base::Result<void> signal_all(int sig) override {
     ASSIGN_OR_RETURN(auto pids, this->pids());
     TRY_CTX(signal_pids(pids, sig), "cgroup");
+    // A frozen task keeps a pending SIGKILL until it is thawed: let it die now.
+    if (sig == SIGKILL) {
+      if (auto f = frozen(); f && *f) TRY(thaw());
+    }
     return {};
+  }
+
+  base::Result<void> freeze() override {
+    ASSIGN_OR_RETURN(std::string file, freezer_state());
+    for (int i = 0; i < kFreezeAttempts; ++i) {
+      // Written again now and then: a task forked while the cgroup was FREEZING can be
+      // missed by the first pass over the tasks, and each write makes a new pass.
+      if (i % 10 == 0) TRY_CTX(write_knob(file, "FROZEN"), "cgroup");
+      ASSIGN_OR_RETURN(std::string state, read_ctx(file));
+      if (state == "FROZEN") return {};  // else FREEZING: some tasks are still running
+      sleep_ms(kFreezeSleepMs);
+    }
+    (void)write_knob(file, "THAWED");
+    return base::Error(file + " stayed FREEZING: a task of the cgroup did not stop", EBUSY)
+        .context("cgroup");
+  }
+
+  base::Result<void> thaw() override {
+    ASSIGN_OR_RETURN(std::string file, freezer_state());
+    TRY_CTX(write_knob(file, "THAWED"), "cgroup");
+    for (int i = 0; i < kFreezeAttempts; ++i) {
+      ASSIGN_OR_RETURN(std::string state, read_ctx(file));
+      if (state == "THAWED") return {};
+      sleep_ms(kFreezeSleepMs);
+    }
+    return base::Error(file + " did not become THAWED", EBUSY).context("cgroup");
+  }
+
+  base::Result<bool> frozen() const override {
+    if (!find("freezer")) return false;
+    ASSIGN_OR_RETURN(std::string file, freezer_state());
+    ASSIGN_OR_RETURN(std::string state, read_ctx(file));
+    return state == "FROZEN";
+  }
+
+  base::Result<CgroupStats> stats() const override {
+    if (h_.empty() || !exists(pids_hierarchy().dir)) {
+      return base::Error("stats " + pids_hierarchy_dir(), ENOENT).context("cgroup");
+    }
+    CgroupStats s;
+    if (const V1Hierarchy* h = find("cpuacct")) {
+      s.cpu_total_ns = read_value(h->dir + "/cpuacct.usage");
+      // cpuacct.stat counts USER_HZ ticks.
+      const uint64_t ns_per_tick = 1000000000ull / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+      auto ticks = sys::read_file(h->dir + "/cpuacct.stat");
+      if (auto user = ticks ? keyed_value(*ticks, "user") : std::nullopt) {
+        s.cpu_user_ns = *user * ns_per_tick;
+      }
+      if (auto kernel = ticks ? keyed_value(*ticks, "system") : std::nullopt) {
+        s.cpu_kernel_ns = *kernel * ns_per_tick;
+      }
+    }
+    if (const V1Hierarchy* h = find("memory")) {
+      s.memory_usage = read_value(h->dir + "/memory.usage_in_bytes");
+      s.memory_limit = read_value(h->dir + "/memory.limit_in_bytes");
+      s.memory_max_usage = read_value(h->dir + "/memory.max_usage_in_bytes");
+      s.memory_failcnt = read_value(h->dir + "/memory.failcnt");
+      s.oom_kills = read_keyed(h->dir + "/memory.oom_control", "oom_kill");
+    }
+    if (const V1Hierarchy* h = find("pids")) {
+      s.pids_current = read_value(h->dir + "/pids.current");
+      s.pids_limit = read_value(h->dir + "/pids.max");
+    }
+    return s;
   }
 
   base::Result<void> destroy() override {
@@ -109,6 +178,21 @@ class CgroupV1 : public Cgroup {
       if (has(h.controllers, controller)) return &h;
     }
     return nullptr;
+  }
+
+  std::string pids_hierarchy_dir() const { return h_.empty() ? root_ : pids_hierarchy().dir; }
+
+  // The container's freezer.state, or why there is none.
+  base::Result<std::string> freezer_state() const {
+    const V1Hierarchy* f = find("freezer");
+    if (!f) return base::Error("no freezer hierarchy is mounted under " + root_).context("cgroup");
+    return f->dir + "/freezer.state";
+  }
+
+  static base::Result<std::string> read_ctx(const std::string& file) {
+    auto text = sys::read_file(file);
+    if (!text) return std::move(text.error().context("cgroup"));
+    return trim(*text);
   }
 
   // Kills every task once; errors are left to rmdir, which names the directory still busy.

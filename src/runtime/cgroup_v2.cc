@@ -87,6 +87,49 @@ class CgroupV2 : public Cgroup {
     return std::move(busy.context("cgroup"));
   }
 
+  base::Result<void> freeze() override {
+    TRY_CTX(write_freeze("1"), "cgroup");
+    auto done = wait_frozen(true);
+    if (!done) (void)write_knob(dir_ + "/cgroup.freeze", "0");
+    TRY_CTX(done, "cgroup");
+    return {};
+  }
+
+  base::Result<void> thaw() override {
+    TRY_CTX(write_freeze("0"), "cgroup");
+    TRY_CTX(wait_frozen(false), "cgroup");
+    return {};
+  }
+
+  base::Result<bool> frozen() const override {
+    auto r = read_frozen();
+    if (!r) return std::move(r.error().context("cgroup"));
+    return r;
+  }
+
+  base::Result<CgroupStats> stats() const override {
+    if (!exists(dir_)) return base::Error("stats " + dir_, ENOENT).context("cgroup");
+    CgroupStats s;
+    if (auto text = sys::read_file(dir_ + "/cpu.stat")) {
+      auto ns = [&](const char* key) -> std::optional<uint64_t> {
+        auto us = keyed_value(*text, key);
+        return us ? std::optional<uint64_t>(*us * 1000) : std::nullopt;
+      };
+      s.cpu_total_ns = ns("usage_usec");
+      s.cpu_user_ns = ns("user_usec");
+      s.cpu_kernel_ns = ns("system_usec");
+    }
+    s.memory_usage = read_value(dir_ + "/memory.current");
+    s.memory_limit = read_value(dir_ + "/memory.max");
+    s.memory_max_usage = read_value(dir_ + "/memory.peak");  // Linux 5.19
+    // "max": how often usage hit memory.max, the nearest v2 has to v1's failcnt.
+    s.memory_failcnt = read_keyed(dir_ + "/memory.events", "max");
+    s.oom_kills = read_keyed(dir_ + "/memory.events", "oom_kill");
+    s.pids_current = read_value(dir_ + "/pids.current");
+    s.pids_limit = read_value(dir_ + "/pids.max");
+    return s;
+  }
+
   int clone_fd() const override { return fd_.get(); }
   const std::string& path() const override { return path_; }
 
@@ -99,6 +142,31 @@ class CgroupV2 : public Cgroup {
     auto w = words(*text);
     auto it = std::find(w.begin(), w.end(), "populated");
     return it != w.end() && it + 1 != w.end() && it[1] != "0";
+  }
+
+  base::Result<void> write_freeze(const std::string& value) {
+    auto r = write_knob(dir_ + "/cgroup.freeze", value);
+    if (!r && r.error().code() == ENOENT && exists(dir_)) {
+      r.error().hint("cgroup.freeze needs Linux 5.2 or later");
+    }
+    return r;
+  }
+
+  base::Result<bool> read_frozen() const {
+    ASSIGN_OR_RETURN(std::string text, sys::read_file(dir_ + "/cgroup.events"));
+    return keyed_value(text, "frozen").value_or(0) == 1;
+  }
+
+  // The kernel sets "frozen 1" in cgroup.events once every task has stopped (each stops at
+  // its next return to user space) and "frozen 0" once the cgroup is thawed.
+  base::Result<void> wait_frozen(bool want) const {
+    for (int i = 0; i < kFreezeAttempts; ++i) {
+      if (i) sleep_ms(kFreezeSleepMs);
+      ASSIGN_OR_RETURN(bool now, read_frozen());
+      if (now == want) return {};
+    }
+    return base::Error(
+        dir_ + "/cgroup.events: the cgroup did not become " + (want ? "frozen" : "thawed"), EBUSY);
   }
 
   // Switches on, in each ancestor from the root down, every controller that ancestor has.

@@ -32,6 +32,11 @@ void add_list(CLI::App& app, Globals& g, Action& action);
 void add_kill(CLI::App& app, Globals& g, Action& action);
 void add_delete(CLI::App& app, Globals& g, Action& action);
 void add_features(CLI::App& app, Globals& g, Action& action);
+void add_ps(CLI::App& app, Globals& g, Action& action);
+void add_pause(CLI::App& app, Globals& g, Action& action);
+void add_resume(CLI::App& app, Globals& g, Action& action);
+void add_update(CLI::App& app, Globals& g, Action& action);
+void add_events(CLI::App& app, Globals& g, Action& action);
 void add_exec(CLI::App& app, Globals& g, Action& action);
 
 // The flags create and run share (bundle, pid-file, console-socket, …).

@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   cli::add_kill(app, g, action);
   cli::add_delete(app, g, action);
   cli::add_features(app, g, action);
+  cli::add_ps(app, g, action);
+  cli::add_pause(app, g, action);
+  cli::add_resume(app, g, action);
+  cli::add_update(app, g, action);
+  cli::add_events(app, g, action);
   cli::add_exec(app, g, action);
 
   try {
