@@ -82,9 +82,7 @@ Result<void> destroy(const ContainerDir& dir, const Record& r) {
     }
   }
   if (cg) TRY_CTX(cg->destroy(), "cgroup");
-  if (auto h = run_hooks(r.poststop, "poststop", hook_state(r, oci::Status::kStopped)); !h) {
-    base::log::warn(h.error().message());
-  }
+  run_hooks_warn(r.poststop, "poststop", hook_state(r, oci::Status::kStopped));
   return dir.remove();
 }
 
@@ -136,9 +134,7 @@ Result<void> Runtime::start(const std::string& id) {
   if (!report.empty()) return Error(report);
   r.status = oci::Status::kRunning;
   TRY(dir.save(r));
-  if (auto h = run_hooks(r.poststart, "poststart", hook_state(r, oci::Status::kRunning)); !h) {
-    base::log::warn(h.error().message());
-  }
+  run_hooks_warn(r.poststart, "poststart", hook_state(r, oci::Status::kRunning));
   return {};
 }
 
@@ -148,10 +144,8 @@ Result<int> Runtime::run(const std::string& id, const CreateOptions& opt, bool d
   auto launched = launch(store_, id, opt, LaunchMode::kRun);
   if (!launched) return std::move(launched.error());
   Launched& l = *launched;
-  if (auto h = run_hooks(l.record.poststart, "poststart", hook_state(l.record, oci::Status::kRunning));
-      !h) {
-    base::log::warn(h.error().message());
-  }
+  run_hooks_warn(l.record.poststart, "poststart",
+                 hook_state(l.record, oci::Status::kRunning));
   if (detach) return 0;
   ASSIGN_OR_RETURN(int code, sup.wait(l.record.pid, l.pidfd.get(), l.pty_master.get()));
   if (auto dir = store_.open(id)) {
@@ -189,10 +183,15 @@ Result<void> Runtime::kill(const std::string& id, int sig, bool all) {
   ASSIGN_OR_RETURN(Record r, dir.load());
   auto init = open_init(r);
   if (!init) return Error("container \"" + id + "\" is not running");
-  if (all) {
-    if (auto cg = cgroup_of(r)) return cg->signal_all(sig);
+  auto cg = cgroup_of(r);
+  if (all && cg) {
+    TRY(cg->signal_all(sig));
+  } else {
+    TRY(base::sys::pidfd_send_signal(init->get(), sig));
   }
-  return base::sys::pidfd_send_signal(init->get(), sig);
+  // A frozen process takes no signal until thawed: SIGKILL must not wait for `resume`.
+  if (cg && sig == SIGKILL && live_status(r) == oci::Status::kPaused) TRY(cg->thaw());
+  return {};
 }
 
 bool Runtime::exists(const std::string& id) const {

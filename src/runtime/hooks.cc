@@ -3,6 +3,8 @@
 // needs no pipe of our own. stdin is a pipe fed with the state; stdout and stderr are ours.
 #include "runtime/hooks.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <chrono>
 
 #include "base/signals.h"
+#include "base/log.h"
 #include "base/sys.h"
 
 namespace hull::runtime {
@@ -187,6 +190,24 @@ Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const std::string& k
     }
   }
   return {};
+}
+
+void run_hooks_warn(const std::vector<oci::Hook>& hooks, const std::string& kind,
+                    const std::string& state_json) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    if (auto r = run_hook(hooks[i], state_json); !r) {
+      base::log::warn(
+          r.error().context(kind + " hook " + std::to_string(i) + " (" + hooks[i].path + ")")
+              .message());
+    }
+  }
+}
+
+std::string state_as_seen_inside(const std::string& state_json) {
+  auto j = nlohmann::json::parse(state_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return state_json;
+  j["pid"] = ::getpid();
+  return j.dump();
 }
 
 }  // namespace hull::runtime

@@ -15,4 +15,13 @@ namespace hull::runtime {
 base::Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const std::string& kind,
                              const std::string& state_json);
 
+// For poststart and poststop, whose failures the spec makes warnings: runs every hook,
+// logging a warning for each that fails, and carries on.
+void run_hooks_warn(const std::vector<oci::Hook>& hooks, const std::string& kind,
+                    const std::string& state_json);
+
+// The state as a process inside the container sees it: "pid" becomes our own pid in our pid
+// namespace (hooks that run in the container's namespaces get that, per the spec).
+std::string state_as_seen_inside(const std::string& state_json);
+
 }  // namespace hull::runtime

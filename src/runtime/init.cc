@@ -146,7 +146,8 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
     TRY(chan.send(Msg::kRunHooks));
     TRY(chan.expect(Msg::kHooksDone));
   }
-  TRY(run_hooks(spec.hooks.create_container, "createContainer", go.state_json));
+  TRY(run_hooks(spec.hooks.create_container, "createContainer",
+                state_as_seen_inside(go.state_json)));
   TRY_CTX(enter_rootfs(spec, cfg.rootfs), "rootfs");
   // Before /proc/sys becomes read-only (readonlyPaths) and paths are masked, as runc does.
   TRY(apply_sysctl(spec));
@@ -217,7 +218,9 @@ void container_init(const InitConfig& cfg) {
   } else if (next->type != Msg::kStart) {
     ::_exit(1);
   }
-  if (auto r = run_hooks(spec.hooks.start_container, "startContainer", next->payload); !r) {
+  if (auto r = run_hooks(spec.hooks.start_container, "startContainer",
+                         state_as_seen_inside(next->payload));
+      !r) {
     fail(chan, report_fd, r.error());
   }
   // No fd of ours may reach the container: everything past the preserved ones closes on

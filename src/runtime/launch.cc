@@ -219,11 +219,18 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   cgroup_join_fds.clear();
   pidfd.reset(cloned->pidfd);
   pid = cloned->pid;
+  rec.pid = pid;
+  // A create that fails from here on still ends the lifecycle as the spec says: poststop
+  // hooks run once the init is gone (this step is undone after the kill below).
+  if (!rec.poststop.empty()) {
+    undo.push([hooks = rec.poststop, state = hook_state(rec, oci::Status::kStopped)] {
+      run_hooks_warn(hooks, "poststop", state);
+    });
+  }
   undo.push([&pidfd, pid] {
     (void)base::sys::pidfd_send_signal(pidfd.get(), SIGKILL);
     (void)base::sys::waitpid(pid);
   });
-  rec.pid = pid;
 
   bool setgroups_denied = false;
   if (plan.user_namespace) {
