@@ -87,12 +87,20 @@ need_ctr() { command -v containerd >/dev/null || skip "containerd is not install
   [ "$(wc -w <<<"$output")" -ge 2 ]
 }
 
-@test "podman: -it gets a terminal through the console socket" {
+@test "podman: -t and -it get a terminal through the console socket" {
   need_podman
-  run script -qec "podman --root $CLIENTS_DIR/storage --runroot $CLIENTS_DIR/runroot \
-    --tmpdir $CLIENTS_DIR/tmp --cgroup-manager cgroupfs --events-backend file \
-    --runtime $(runtime_path) ${PM_RUN[*]} -it --network none localhost/hulltest-box tty" /dev/null
+  # -t alone: podman relays the pty's output, no terminal of ours needed.
+  run pm "${PM_RUN[@]}" -t --network none localhost/hulltest-box tty
   [ "$status" -eq 0 ]
+  [[ "$output" == */dev/pts/* ]]
+  # -it: script gives podman a terminal; what we type reaches the container's pty.
+  local cmd="podman --root $CLIENTS_DIR/storage --runroot $CLIENTS_DIR/runroot \
+    --tmpdir $CLIENTS_DIR/tmp --cgroup-manager cgroupfs --events-backend file \
+    --runtime $(runtime_path) ${PM_RUN[*]} -it --network none localhost/hulltest-box \
+    sh -c 'read x; echo got:\$x; tty'"
+  run bash -c 'printf "hello\n" | script -qec "$1" /dev/null' _ "$cmd"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *got:hello* ]]
   [[ "$output" == */dev/pts/* ]]
 }
 

@@ -190,8 +190,9 @@ TEST_F(CgroupV1Freeze, StatsOfALiveCgroup) {
   EXPECT_EQ(s->pids_current, 1u);
   EXPECT_EQ(s->pids_limit, 7u);
   EXPECT_EQ(s->memory_limit, uint64_t{256} << 20);
+  // Present, but possibly 0: v1 does not move a task's earlier charges with it
+  // (memory.move_charge_at_immigrate is 0), and the counter may allocate nothing new.
   ASSERT_TRUE(s->memory_usage);
-  EXPECT_GT(*s->memory_usage, 0u);
   EXPECT_TRUE(s->memory_max_usage);
   EXPECT_EQ(s->memory_failcnt, 0u);
   EXPECT_EQ(s->oom_kills, 0u);
