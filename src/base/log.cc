@@ -1,5 +1,7 @@
 #include "base/log.h"
 
+#include "base/clock.h"
+
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,17 +18,6 @@ struct Config {
   bool debug = false;
 } g_config;
 
-std::string timestamp() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  ::gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
-
 void write_line(int fd, const std::string& line) {
   std::string l = line + "\n";
   (void)!::write(fd, l.data(), l.size());  // best effort: a log line must never fail a step
@@ -35,10 +26,10 @@ void write_line(int fd, const std::string& line) {
 void to_file(const char* level, const std::string& msg) {
   if (g_config.fd < 0) return;
   if (g_config.format == Format::kJson) {
-    nlohmann::json j{{"level", level}, {"msg", msg}, {"time", timestamp()}};
+    nlohmann::json j{{"level", level}, {"msg", msg}, {"time", rfc3339_now()}};
     write_line(g_config.fd, j.dump());
   } else {
-    write_line(g_config.fd, timestamp() + " " + level + ": " + msg);
+    write_line(g_config.fd, rfc3339_now() + " " + level + ": " + msg);
   }
 }
 }  // namespace

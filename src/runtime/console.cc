@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -49,6 +51,19 @@ Result<void> setup_console(const oci::Process& p, const Channel& chan, bool bind
     if (::dup3(slave.get(), fd, 0) < 0) return Error("dup pty to stdio", errno);
   }
   return {};
+}
+
+Result<Fd> connect_console_socket(const std::string& path) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return Error("socket", errno);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return Error("--console-socket " + path + ": too long");
+  path.copy(addr.sun_path, path.size());
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return Error("--console-socket " + path + ": connect", errno);
+  }
+  return fd;
 }
 
 }  // namespace hull::runtime

@@ -3,7 +3,10 @@
 // the controlling terminal and stdio of the process.
 #pragma once
 
+#include <string>
+
 #include "base/error.h"
+#include "base/fd.h"
 #include "oci/spec.h"
 #include "runtime/channel.h"
 
@@ -13,5 +16,8 @@ namespace hull::runtime {
 // bind_dev_console the slave is also bound on /dev/console (the init's terminal; not exec's).
 base::Result<void> setup_console(const oci::Process& p, const Channel& chan,
                                  bool bind_dev_console);
+
+// Connects to a --console-socket (a unix stream socket a client such as conmon listens on).
+base::Result<base::Fd> connect_console_socket(const std::string& path);
 
 }  // namespace hull::runtime

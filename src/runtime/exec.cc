@@ -17,9 +17,11 @@
 
 #include "base/log.h"
 #include "base/sys.h"
+#include "runtime/become.h"
 #include "runtime/cgroup.h"
 #include "runtime/channel.h"
 #include "runtime/console.h"
+#include "runtime/launch.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/supervise.h"
@@ -79,21 +81,7 @@ Result<std::string> child_steps(const ChildPlan& plan, const Channel& chan) {
   if (p.terminal) TRY_CTX(setup_console(p, chan, /*bind_dev_console=*/false), "console");
   TRY(apply_oom_score_adj(p));
   TRY(apply_rlimits(p));
-  bool seccomp_late = p.no_new_privileges;
-  if (plan.seccomp && !seccomp_late) TRY(load_seccomp(*plan.seccomp));
-  if (p.capabilities) TRY_CTX(apply_bounding_set(*p.capabilities), "capabilities");
-  bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
-  TRY(apply_user(p.user, plan.setgroups_denied));
-  if (!cwd_done && ::chdir(p.cwd.c_str()) != 0) {
-    return Error("chdir " + p.cwd, errno).context("process.cwd");
-  }
-  ASSIGN_OR_RETURN(std::string exe, find_executable(p.args[0], p.env));
-  if (p.capabilities) TRY_CTX(apply_capabilities(*p.capabilities), "capabilities");
-  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    return Error("prctl PR_SET_NO_NEW_PRIVS", errno);
-  }
-  if (plan.seccomp && seccomp_late) TRY(load_seccomp(*plan.seccomp));
-  return exe;
+  return become_process(p, plan.setgroups_denied, plan.seccomp, chan);
 }
 
 [[noreturn]] void exec_child(const ChildPlan& plan, const Channel& chan) {
@@ -102,33 +90,8 @@ Result<std::string> child_steps(const ChildPlan& plan, const Channel& chan) {
     (void)chan.send_error(exe.error());
     ::_exit(1);
   }
-  const oci::Process& p = *plan.process;
-  for (int fd = 3; fd < 3 + plan.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
-  ::syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  std::vector<char*> argv, envp;
-  for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(exe->c_str(), argv.data(), envp.data());
-  (void)chan.send_error(Error("exec " + *exe, errno));
+  (void)chan.send_error(exec_image(*plan.process, *exe, plan.preserve_fds));
   ::_exit(127);
-}
-
-Result<Fd> connect_unix(const std::string& path) {
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return Error("socket", errno);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return Error("--console-socket " + path + ": too long");
-  path.copy(addr.sun_path, path.size());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Error("--console-socket " + path + ": connect", errno);
-  }
-  return fd;
 }
 
 }  // namespace
@@ -192,7 +155,7 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
   }
   Fd console;
   if (!opt.console_socket.empty()) {
-    ASSIGN_OR_RETURN(console, connect_unix(opt.console_socket));
+    ASSIGN_OR_RETURN(console, connect_console_socket(opt.console_socket));
   }
   Supervisor sup;
   if (!opt.detach) TRY(sup.block_signals());
@@ -212,8 +175,9 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
   Fd pty;
   for (;;) {
     auto packet = parent_chan.receive();
-    if (!packet || packet->type == Msg::kError || (packet->type != Msg::kPty &&
-                                                   packet->type != Msg::kEof)) {
+    if (!packet || packet->type == Msg::kError ||
+        (packet->type != Msg::kPty && packet->type != Msg::kEof &&
+         packet->type != Msg::kSeccompListener)) {
       (void)base::sys::pidfd_send_signal(pidfd.get(), SIGKILL);
       (void)base::sys::waitpid(pid);
       if (!packet) return std::move(packet.error());
@@ -221,6 +185,13 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
       return Error("exec: unexpected message from the new process");
     }
     if (packet->type == Msg::kEof) break;  // execve happened: our socket end was close-on-exec
+    if (packet->type == Msg::kSeccompListener) {
+      TRY_CTX(send_seccomp_listener(spec->linux.seccomp->listener_path,
+                                    spec->linux.seccomp->listener_metadata, packet->fd.get(), pid,
+                                    hook_state(rec, oci::Status::kRunning)),
+              "linux.seccomp.listenerPath");
+      continue;
+    }
     if (console) {
       TRY_CTX(base::sys::send_with_fd(console.get(), packet->payload, packet->fd.get()),
               "--console-socket");

@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include "base/sys.h"
+#include "runtime/become.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
@@ -112,12 +113,6 @@ Result<void> join_session_keyring(const std::string& id) {
   return {};
 }
 
-Result<void> load_filter(const SeccompProgram& prog, const Channel& chan) {
-  ASSIGN_OR_RETURN(Fd listener, load_seccomp(prog));
-  if (listener) TRY(chan.send(Msg::kSeccompListener, "", listener.get()));
-  return {};
-}
-
 // Everything until the container is ready to exec; returns the executable.
 Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   const Channel& chan = *cfg.channel;
@@ -157,26 +152,7 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   if (cfg.new_keyring) TRY(join_session_keyring(cfg.id));
   TRY(apply_oom_score_adj(p));
   TRY(apply_rlimits(p));
-  // Without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter: load it while
-  // we still have it, as runc does; the profile must then allow what follows (setuid,
-  // capset, the exec fifo, execve). With no_new_privs it is the very last step.
-  bool seccomp_late = p.no_new_privileges;
-  if (cfg.seccomp && !seccomp_late) TRY(load_filter(*cfg.seccomp, chan));
-  // cwd before the uid change (the user may not be able to reach it as root can), and after
-  // it again in case root was refused on a root-squashed mount.
-  if (p.capabilities) TRY_CTX(apply_bounding_set(*p.capabilities), "capabilities");
-  bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
-  TRY(apply_user(p.user, go.setgroups_denied));
-  if (!cwd_done && ::chdir(p.cwd.c_str()) != 0) {
-    return Error("chdir " + p.cwd, errno).context("process.cwd");
-  }
-  ASSIGN_OR_RETURN(std::string exe, find_executable(p.args[0], p.env));
-  if (p.capabilities) TRY_CTX(apply_capabilities(*p.capabilities), "capabilities");
-  if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    return Error("prctl PR_SET_NO_NEW_PRIVS", errno);
-  }
-  if (cfg.seccomp && seccomp_late) TRY(load_filter(*cfg.seccomp, chan));
-  return exe;
+  return become_process(p, go.setgroups_denied, cfg.seccomp, chan);
 }
 
 // Blocks until `start` opens exec.fifo for reading, then runs startContainer hooks.
@@ -223,20 +199,7 @@ void container_init(const InitConfig& cfg) {
       !r) {
     fail(chan, report_fd, r.error());
   }
-  // No fd of ours may reach the container: everything past the preserved ones closes on
-  // exec; the preserved ones must not.
-  for (int fd = 3; fd < 3 + cfg.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
-  ::syscall(SYS_close_range, 3 + cfg.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  std::vector<char*> argv, envp;
-  for (const auto& a : spec.process.args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : spec.process.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(exe->c_str(), argv.data(), envp.data());
-  fail(chan, report_fd, Error("exec " + *exe, errno));
+  fail(chan, report_fd, exec_image(spec.process, *exe, cfg.preserve_fds));
 }
 
 }  // namespace hull::runtime

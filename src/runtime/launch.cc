@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/sys.h"
 #include "base/undo.h"
+#include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/idmap.h"
 #include "runtime/init.h"
@@ -39,19 +40,6 @@ std::string hook_state(const Record& r, oci::Status status) {
 }
 
 namespace {
-
-Result<Fd> connect_console_socket(const std::string& path) {
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return Error("socket", errno);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return Error("--console-socket " + path + ": too long");
-  path.copy(addr.sun_path, path.size());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Error("--console-socket " + path + ": connect", errno);
-  }
-  return fd;
-}
 
 Result<std::string> absolute(const std::string& path) {
   char buf[PATH_MAX];

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/sys.h"
 
 namespace hull::runtime {
@@ -170,15 +171,6 @@ oci::Status live_status(const Record& r) {
   return r.status;
 }
 
-std::string now_rfc3339() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  ::gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
+std::string now_rfc3339() { return base::rfc3339_now(); }
 
 }  // namespace hull::runtime
