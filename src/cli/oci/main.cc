@@ -56,8 +56,10 @@ int main(int argc, char** argv) {
                        g.log_format == "json" ? base::log::Format::kJson : base::log::Format::kText,
                        g.debug);
   if (g.systemd_cgroup) {
-    base::log::error("--systemd-cgroup is not supported yet: hull-oci manages cgroupfs itself");
-    return 1;
+    // No systemd unit is made (no D-Bus); the "slice:prefix:name" cgroupsPath such clients
+    // send is mapped to the cgroupfs directory systemd would use (cgroup.h).
+    base::log::debug("--systemd-cgroup: cgroupsPath slice:prefix:name maps to cgroupfs "
+                     "<slice path>/<prefix>-<name>.scope; no systemd unit is made");
   }
   auto r = action();
   if (!r) {
