@@ -16,6 +16,9 @@ setup_file() {
   mkdir -p "$CLIENTS_DIR"
   # What netfilter tables exist before podman's bridge makes its own (teardown removes those).
   nft list tables 2>/dev/null | sort >"$CLIENTS_DIR/nft-before" || true
+  # The parent cgroups the clients make (podman's libpod_parent, containerd's namespace).
+  ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/default 2>/dev/null |
+    sort >"$CLIENTS_DIR/cgroups-before" || true
   local rootfs
   rootfs=$(base_rootfs)
   tar -C "$rootfs" --exclude=./.done -cf "$CLIENTS_DIR/rootfs.tar" .
@@ -44,6 +47,10 @@ teardown_file() {
   # netavark leaves its chains behind in tables it made: remove tables that were not there.
   nft list tables 2>/dev/null | sort | comm -13 "$CLIENTS_DIR/nft-before" - |
     while read -r _ family name; do nft delete table "$family" "$name" || true; done
+  ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/default 2>/dev/null | sort |
+    comm -13 "$CLIENTS_DIR/cgroups-before" - | while read -r cg; do
+      find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
   rm -rf "$CLIENTS_DIR"
 }
 
