@@ -139,10 +139,14 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
   int cgroup_fd = -1;
   if (!rec.cgroups_path.empty()) {
     cgroup = make_cgroup(rec.cgroups_path, rec.id);
-    TRY_CTX(cgroup->create(), "cgroup");  // idempotent: opens what clone3 or the child needs
-    cgroup_fd = cgroup->clone_fd();
-    if (cgroup_fd < 0) {
-      ASSIGN_OR_RETURN(join_fds, cgroup->self_join_fds());
+    // v1: the tasks files of the existing directories; v2 has none, and create() (which
+    // only opens the existing directory there) gives the fd for CLONE_INTO_CGROUP.
+    auto fds = cgroup->self_join_fds();
+    if (!fds) return std::move(fds.error()).context("cgroup");
+    join_fds = std::move(*fds);
+    if (join_fds.empty()) {
+      TRY_CTX(cgroup->create(), "cgroup");
+      cgroup_fd = cgroup->clone_fd();
     }
   }
   auto setgroups = base::sys::read_file("/proc/" + std::to_string(rec.pid) + "/setgroups");
