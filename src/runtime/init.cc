@@ -116,6 +116,13 @@ Result<void> join_session_keyring(const std::string& id) {
 // Everything until the container is ready to exec; returns the executable.
 Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   const Channel& chan = *cfg.channel;
+  // Without a new user namespace nothing needs our /proc files writable by others: no
+  // process of ours is reachable through /proc/<pid>/exe or /proc/<pid>/fd from the start
+  // (a pid namespace joined by path may hold the container's processes already). With one,
+  // the parent must write our uid_map first; nothing else is in our new namespaces yet.
+  if (!cfg.user_namespace && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return Error("prctl PR_SET_DUMPABLE", errno);
+  }
   // Into our cgroup first, so that everything we do is accounted there. We still have the
   // credentials the fds were opened with, and are single-threaded: see cgroup.h.
   if (cfg.cgroup_join_fds) {
@@ -131,7 +138,9 @@ Result<std::string> setup(const InitConfig& cfg, const oci::Spec& spec) {
   if (cfg.unshare_timens) TRY_CTX(enter_time_namespace(spec), "time namespace");
   if (cfg.user_namespace) TRY_CTX(become_namespace_root(), "user namespace");
   // From here no process of ours is reachable through /proc/<pid>/exe or /proc/<pid>/fd.
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return Error("prctl PR_SET_DUMPABLE", errno);
+  if (cfg.user_namespace && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return Error("prctl PR_SET_DUMPABLE", errno);
+  }
   if (cfg.unshare_cgroupns && ::unshare(CLONE_NEWCGROUP) != 0) {
     return Error("unshare cgroup namespace", errno);
   }

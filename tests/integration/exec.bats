@@ -90,3 +90,24 @@ JSON
   if is_hull; then assert_one_error_line "$BATS_TEST_TMPDIR/err"; fi
   oci delete "$id"
 }
+
+@test "the init is not dumpable before exec (CVE-2019-5736 class), the container process is" {
+  make_bundle
+  add_ns user
+  add_userns_mapping
+  set_args sleep 1000
+  id=$(new_id)
+  ctr_create "$id"
+  pid=$(ctr_pid "$id")
+  # A non-dumpable process's /proc files belong to the host's root, not to its own uid
+  # (100000 here): nothing in the container can open its exe or fds.
+  [ "$(stat -c %u "/proc/$pid/exe")" = 0 ]
+  oci start "$id"
+  wait_status "$id" running
+  for _ in $(seq "$POLL_TRIES"); do
+    [ "$(stat -c %u "/proc/$pid/exe")" = 100000 ] && break
+    sleep "$POLL_SLEEP"
+  done
+  [ "$(stat -c %u "/proc/$pid/exe")" = 100000 ]
+  oci delete --force "$id"
+}
