@@ -120,6 +120,14 @@ Result<ContainerDir> StateStore::create(const std::string& id) const {
   if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
     TRY_CTX(base::sys::mkdir_all(root_, 0700), "state root");
   }
+  // A state root someone else made (in /tmp, say) could be theirs to tamper with.
+  struct stat st;
+  if (::lstat(root_.c_str(), &st) != 0) return Error("state root " + root_, errno);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+    return Error("state root " + root_ + " is not a directory owned by uid " +
+                 std::to_string(::geteuid()))
+        .hint("remove it, or pick another with --root");
+  }
   std::string path = root_ + "/" + id;
   if (::mkdir(path.c_str(), 0700) != 0) {
     if (errno == EEXIST) return Error("container \"" + id + "\" already exists");

@@ -1,6 +1,10 @@
 // hull-oci: an OCI runtime with runc's command line, so podman, containerd and CRI-O can
 // drive it. Parses the global flags, hands the command to its file, maps errors to exit 1.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "base/log.h"
 #include "cli/oci/commands.h"
@@ -13,6 +17,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("-v,--version",
                        std::string("hull-oci version ") + HULL_VERSION + "\nspec: 1.2.0");
+  // As DESIGN.md's table of places: an ordinary user's state lives in its runtime dir.
+  if (::geteuid() != 0) {
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) {
+      g.root = std::string(xdg) + "/hull-oci";
+    } else {
+      g.root = "/tmp/hull-oci-" + std::to_string(::geteuid());
+    }
+  }
   app.add_option("--root", g.root, "state directory")->capture_default_str();
   app.add_option("--log", g.log, "log file (default: stderr)");
   app.add_option("--log-format", g.log_format, "log format")
