@@ -112,20 +112,70 @@ struct Device {
 
 struct DeviceRule {  // linux.resources.devices
   bool allow = false;
-  std::string type;  // "a", "c", "b" or ""
+  std::string type;  // "a", "c", "b" or "" (all, as "a")
+  // Absent means any ("*"); a -1 (runc's any) is stored as absent. Otherwise 0..4294967295,
+  // the last being the kernel's own "any".
   std::optional<int64_t> major;
   std::optional<int64_t> minor;
-  std::string access;
+  std::string access;  // letters of "rwm"
 };
 
-// linux.resources: parsed and kept for the cgroup layer (issue 3 applies all of it).
+struct BlockIoWeightDevice {  // linux.resources.blockIO.weightDevice
+  int64_t major = 0;
+  int64_t minor = 0;
+  std::optional<uint16_t> weight;
+  std::optional<uint16_t> leaf_weight;
+};
+
+struct BlockIoThrottle {  // an entry of linux.resources.blockIO.throttle*Device
+  int64_t major = 0;
+  int64_t minor = 0;
+  uint64_t rate = 0;  // bytes or operations per second; 0 removes the limit
+};
+
+// linux.resources.blockIO
+struct BlockIo {
+  std::optional<uint16_t> weight;       // 10..1000
+  std::optional<uint16_t> leaf_weight;  // 10..1000
+  std::vector<BlockIoWeightDevice> weight_devices;
+  std::vector<BlockIoThrottle> read_bps, write_bps, read_iops, write_iops;
+  bool empty() const {
+    return !weight && !leaf_weight && weight_devices.empty() && read_bps.empty() &&
+           write_bps.empty() && read_iops.empty() && write_iops.empty();
+  }
+};
+
+// linux.resources.hugepageLimits
+struct HugepageLimit {
+  std::string page_size;  // "2MB", "1GB", "64KB": as in the cgroup file names
+  uint64_t limit = 0;     // bytes
+};
+
+struct NetPriority {  // linux.resources.network.priorities
+  std::string name;   // interface
+  uint32_t priority = 0;
+};
+
+// linux.resources: parsed and kept for the cgroup layer, which applies it (see
+// docs/architecture.md, "cgroup resources", for what each version applies or ignores).
+// linux.resources.rdma is not read.
 struct Resources {
   std::vector<DeviceRule> devices;
   std::optional<int64_t> memory_limit, memory_reservation, memory_swap;
+  std::optional<int64_t> memory_kernel, memory_kernel_tcp;
+  std::optional<uint64_t> memory_swappiness;  // 0..100
+  std::optional<bool> memory_disable_oom_killer;
   std::optional<uint64_t> cpu_shares, cpu_period;
   std::optional<int64_t> cpu_quota;
+  std::optional<int64_t> cpu_realtime_runtime;
+  std::optional<uint64_t> cpu_realtime_period;
+  std::optional<int64_t> cpu_idle;
   std::string cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids_limit;
+  BlockIo block_io;
+  std::vector<HugepageLimit> hugepage_limits;
+  std::optional<uint32_t> net_class_id;
+  std::vector<NetPriority> net_priorities;
   std::map<std::string, std::string> unified;
 };
 

@@ -2,6 +2,7 @@
 // propagation, masked and read-only paths, sysctl and seccomp. Values are checked one at a
 // time here; rules that span fields are in spec_validate.cc.
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <set>
 
@@ -97,6 +98,16 @@ std::vector<Device> parse_devices(const Node& n) {
   return out;
 }
 
+// A device number in a device rule: absent or -1 means any; the kernel's numbers are u32.
+std::optional<int64_t> parse_rule_number(const Node& e, const char* key) {
+  Node n = e.get(key);
+  if (!n.present()) return std::nullopt;
+  int64_t v = n.as_i64();
+  if (v < -1 || v > int64_t{UINT32_MAX}) n.fail("must be -1 (any) or 0 to 4294967295");
+  if (v == -1) return std::nullopt;
+  return v;
+}
+
 std::vector<DeviceRule> parse_device_rules(const Node& n) {
   std::vector<DeviceRule> out;
   n.each([&](const Node& e) {
@@ -109,8 +120,8 @@ std::vector<DeviceRule> parse_device_rules(const Node& n) {
         type.fail("unknown device type " + quote(r.type) + " (expected a, c or b)");
       }
     }
-    r.major = e.opt_i64("major");
-    r.minor = e.opt_i64("minor");
+    r.major = parse_rule_number(e, "major");
+    r.minor = parse_rule_number(e, "minor");
     Node access = e.get("access");
     if (access.present()) {
       r.access = access.as_string();
@@ -123,24 +134,131 @@ std::vector<DeviceRule> parse_device_rules(const Node& n) {
   return out;
 }
 
+// A block device number (blockIO entries name one device, never a wildcard).
+int64_t parse_device_number(const Node& e, const char* key) {
+  Node n = e.required(key);
+  int64_t v = n.as_i64();
+  if (v < 0 || v > int64_t{UINT32_MAX}) n.fail("must be 0 to 4294967295");
+  return v;
+}
+
+// A blkio weight: 10..1000. `zero_ok`: 0 is allowed (a per-device 0 removes that device's
+// weight); a top-level 0 means "not set", as runc reads it.
+std::optional<uint16_t> parse_weight(const Node& parent, const char* key, bool zero_ok) {
+  Node n = parent.get(key);
+  if (!n.present()) return std::nullopt;
+  uint64_t v = n.as_u64();
+  if (v == 0 && !zero_ok) return std::nullopt;
+  if ((v != 0 && v < 10) || v > 1000) n.fail("must be between 10 and 1000");
+  return static_cast<uint16_t>(v);
+}
+
+std::vector<BlockIoThrottle> parse_throttles(const Node& n) {
+  std::vector<BlockIoThrottle> out;
+  n.each([&](const Node& e) {
+    out.push_back({parse_device_number(e, "major"), parse_device_number(e, "minor"),
+                   e.required("rate").as_u64()});
+  });
+  return out;
+}
+
+BlockIo parse_block_io(const Node& n) {
+  BlockIo b;
+  b.weight = parse_weight(n, "weight", false);
+  b.leaf_weight = parse_weight(n, "leafWeight", false);
+  n.get("weightDevice").each([&](const Node& e) {
+    BlockIoWeightDevice d;
+    d.major = parse_device_number(e, "major");
+    d.minor = parse_device_number(e, "minor");
+    d.weight = parse_weight(e, "weight", true);
+    d.leaf_weight = parse_weight(e, "leafWeight", true);
+    b.weight_devices.push_back(d);
+  });
+  b.read_bps = parse_throttles(n.get("throttleReadBpsDevice"));
+  b.write_bps = parse_throttles(n.get("throttleWriteBpsDevice"));
+  b.read_iops = parse_throttles(n.get("throttleReadIOPSDevice"));
+  b.write_iops = parse_throttles(n.get("throttleWriteIOPSDevice"));
+  return b;
+}
+
+// The kernel names huge page sizes in cgroup files as a number and KB, MB or GB.
+bool valid_page_size(const std::string& s) {
+  size_t digits = s.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string::npos || s[0] == '0') return false;
+  std::string unit = s.substr(digits);
+  return unit == "KB" || unit == "MB" || unit == "GB";
+}
+
+std::vector<HugepageLimit> parse_hugepage_limits(const Node& n) {
+  std::vector<HugepageLimit> out;
+  n.each([&](const Node& e) {
+    HugepageLimit h;
+    Node size = e.required("pageSize");
+    h.page_size = size.as_string();
+    if (!valid_page_size(h.page_size)) {
+      size.fail("expected a size such as \"2MB\" or \"1GB\", got " + quote(h.page_size));
+    }
+    h.limit = e.required("limit").as_u64();
+    out.push_back(std::move(h));
+  });
+  return out;
+}
+
+void parse_memory(const Node& mem, Resources& r) {
+  r.memory_limit = mem.opt_i64("limit");
+  r.memory_reservation = mem.opt_i64("reservation");
+  r.memory_swap = mem.opt_i64("swap");
+  r.memory_kernel = mem.opt_i64("kernel");
+  r.memory_kernel_tcp = mem.opt_i64("kernelTCP");
+  if (Node swappiness = mem.get("swappiness"); swappiness.present()) {
+    r.memory_swappiness = swappiness.as_u64();
+    if (*r.memory_swappiness > 100) swappiness.fail("must be between 0 and 100");
+  }
+  if (Node oom = mem.get("disableOOMKiller"); oom.present()) {
+    r.memory_disable_oom_killer = oom.as_bool();
+  }
+}
+
+void parse_cpu(const Node& cpu, Resources& r) {
+  r.cpu_shares = cpu.opt_u64("shares");
+  r.cpu_quota = cpu.opt_i64("quota");
+  r.cpu_period = cpu.opt_u64("period");
+  r.cpu_realtime_runtime = cpu.opt_i64("realtimeRuntime");
+  r.cpu_realtime_period = cpu.opt_u64("realtimePeriod");
+  if (Node idle = cpu.get("idle"); idle.present()) {
+    r.cpu_idle = idle.as_i64();
+    if (*r.cpu_idle != 0 && *r.cpu_idle != 1) idle.fail("must be 0 or 1");
+  }
+  r.cpuset_cpus = cpu.string_or("cpus");
+  r.cpuset_mems = cpu.string_or("mems");
+}
+
+void parse_network(const Node& net, Resources& r) {
+  r.net_class_id = net.opt_u32("classID");
+  net.get("priorities").each([&](const Node& e) {
+    NetPriority p;
+    Node name = e.required("name");
+    p.name = name.as_string();
+    if (p.name.empty() || p.name.find_first_of(" \t\n/") != std::string::npos) {
+      name.fail("expected an interface name, got " + quote(p.name));
+    }
+    p.priority = e.required("priority").as_u32();
+    r.net_priorities.push_back(std::move(p));
+  });
+}
+
 }  // namespace
 
 Resources parse_resources(const Node& n) {
   Resources r;
   r.devices = parse_device_rules(n.get("devices"));
-  if (Node mem = n.get("memory"); mem.present()) {
-    r.memory_limit = mem.opt_i64("limit");
-    r.memory_reservation = mem.opt_i64("reservation");
-    r.memory_swap = mem.opt_i64("swap");
-  }
-  if (Node cpu = n.get("cpu"); cpu.present()) {
-    r.cpu_shares = cpu.opt_u64("shares");
-    r.cpu_quota = cpu.opt_i64("quota");
-    r.cpu_period = cpu.opt_u64("period");
-    r.cpuset_cpus = cpu.string_or("cpus");
-    r.cpuset_mems = cpu.string_or("mems");
-  }
+  if (Node mem = n.get("memory"); mem.present()) parse_memory(mem, r);
+  if (Node cpu = n.get("cpu"); cpu.present()) parse_cpu(cpu, r);
   if (Node pids = n.get("pids"); pids.present()) r.pids_limit = pids.opt_i64("limit");
+  if (Node bio = n.get("blockIO"); bio.present()) r.block_io = parse_block_io(bio);
+  r.hugepage_limits = parse_hugepage_limits(n.get("hugepageLimits"));
+  if (Node net = n.get("network"); net.present()) parse_network(net, r);
+  // linux.resources.rdma is not read: no hierarchy here has the rdma controller to test it.
   if (Node unified = n.get("unified"); unified.present()) r.unified = unified.as_string_map();
   return r;
 }

@@ -44,7 +44,7 @@ class Cgroup {
   virtual ~Cgroup() = default;
   // Makes the directories (mkdir -p in each hierarchy). Idempotent.
   virtual base::Result<void> create() = 0;
-  // Applies linux.resources (pids, memory, cpu … as far as implemented).
+  // Applies linux.resources (what goes where: docs/architecture.md, "cgroup resources").
   virtual base::Result<void> apply(const oci::Resources& r) = 0;
   // Moves a process in (writes cgroup.procs in every hierarchy).
   virtual base::Result<void> add(pid_t pid) = 0;

@@ -1,4 +1,4 @@
-// What cgroup.cc, cgroup_v1.cc and cgroup_v2.cc share, kept out of cgroup.h: the pure parsers
+// What cgroup.cc, cgroup_v1*.cc and cgroup_v2*.cc share, kept out of cgroup.h: the pure parsers
 // of /proc/self/mountinfo and /proc/self/cgroup, the cgroupsPath rules, the two
 // implementations' factories and a few directory helpers. Tests include it for the parsers.
 #pragma once
@@ -63,6 +63,14 @@ struct V1Hierarchy {
 std::unique_ptr<Cgroup> make_cgroup_v1(std::string path, std::vector<V1Hierarchy> hierarchies,
                                        std::string root);
 std::unique_ptr<Cgroup> make_cgroup_v2(std::string path, std::string root, std::string dir);
+
+// Writes linux.resources: into the v1 hierarchies (cgroup_v1_resources.cc), or into the v2
+// directory `dir` (cgroup_v2_resources.cc), whose fd `dir_fd` (-1: opened when needed) the
+// device filter is attached to.
+base::Result<void> apply_v1_resources(const oci::Resources& r,
+                                      const std::vector<V1Hierarchy>& hierarchies,
+                                      const std::string& root);
+base::Result<void> apply_v2_resources(const oci::Resources& r, const std::string& dir, int dir_fd);
 
 // Directory helpers for both implementations. (They read errno, which STYLE reserves for
 // base/sys; they move there once base/sys grows rmdir and a directory listing.)

@@ -9,7 +9,6 @@
 
 #include "base/sys.h"
 #include "runtime/cgroup_internal.h"
-#include "runtime/cgroup_values.h"
 
 namespace hull::runtime::cgroup_internal {
 
@@ -44,7 +43,7 @@ class CgroupV1 : public Cgroup {
   }
 
   base::Result<void> apply(const oci::Resources& r) override {
-    TRY_CTX(apply_all(r), "cgroup");
+    TRY_CTX(apply_v1_resources(r, h_, root_), "cgroup");
     return {};
   }
 
@@ -222,54 +221,6 @@ class CgroupV1 : public Cgroup {
       parent = cur;
       pos = next == std::string::npos ? h.dir.size() : next;
     }
-    return {};
-  }
-
-  base::Result<void> write(const std::string& controller, const std::string& file,
-                           const std::string& value) {
-    const V1Hierarchy* h = find(controller);
-    if (!h) {
-      return base::Error(file + ": no " + controller + " hierarchy is mounted under " + root_);
-    }
-    return write_knob(h->dir + "/" + file, value);
-  }
-
-  base::Result<void> apply_memory(const oci::Resources& r) {
-    if (!r.memory_swap)
-      return write("memory", "memory.limit_in_bytes", std::to_string(*r.memory_limit));
-    // memory.memsw.limit_in_bytes may never be below memory.limit_in_bytes, so the order of
-    // the two writes depends on whether the limits grow or shrink: try the limit first and,
-    // if the kernel refuses it as above the current memsw, raise memsw first.
-    std::string swap = std::to_string(*r.memory_swap);
-    auto write_swap = [&] {
-      auto w = write("memory", "memory.memsw.limit_in_bytes", swap);
-      if (!w && w.error().code() == ENOENT) {
-        w.error().hint("swap accounting is off: boot with swapaccount=1");
-      }
-      return w;
-    };
-    if (!r.memory_limit) return write_swap();
-    std::string limit = std::to_string(*r.memory_limit);
-    auto first = write("memory", "memory.limit_in_bytes", limit);
-    if (first) return write_swap();
-    if (first.error().code() != EINVAL) return first;
-    TRY(write_swap());
-    return write("memory", "memory.limit_in_bytes", limit);
-  }
-
-  base::Result<void> apply_all(const oci::Resources& r) {
-    if (!r.unified.empty()) return base::Error("linux.resources.unified needs cgroup v2");
-    if (r.pids_limit) TRY(write("pids", "pids.max", pids_max_value(*r.pids_limit)));
-    if (r.memory_limit || r.memory_swap) TRY(apply_memory(r));
-    if (r.memory_reservation) {
-      TRY(write("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation)));
-    }
-    if (r.cpu_shares) TRY(write("cpu", "cpu.shares", std::to_string(*r.cpu_shares)));
-    // The period first: a quota is checked against the period in place when it is written.
-    if (r.cpu_period) TRY(write("cpu", "cpu.cfs_period_us", std::to_string(*r.cpu_period)));
-    if (r.cpu_quota) TRY(write("cpu", "cpu.cfs_quota_us", std::to_string(*r.cpu_quota)));
-    if (!r.cpuset_cpus.empty()) TRY(write("cpuset", "cpuset.cpus", r.cpuset_cpus));
-    if (!r.cpuset_mems.empty()) TRY(write("cpuset", "cpuset.mems", r.cpuset_mems));
     return {};
   }
 

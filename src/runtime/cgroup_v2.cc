@@ -9,7 +9,6 @@
 
 #include "base/sys.h"
 #include "runtime/cgroup_internal.h"
-#include "runtime/cgroup_values.h"
 
 namespace hull::runtime::cgroup_internal {
 
@@ -41,7 +40,7 @@ class CgroupV2 : public Cgroup {
   }
 
   base::Result<void> apply(const oci::Resources& r) override {
-    TRY_CTX(apply_all(r), "cgroup");
+    TRY_CTX(apply_v2_resources(r, dir_, fd_.get()), "cgroup");
     return {};
   }
 
@@ -189,41 +188,6 @@ class CgroupV2 : public Cgroup {
       if (next == std::string::npos) return;
       level = dir_.substr(0, next);
     }
-  }
-
-  base::Result<void> write(const std::string& file, const std::string& value) {
-    auto r = write_knob(dir_ + "/" + file, value);
-    if (!r && r.error().code() == ENOENT) {
-      std::string controller = file.substr(0, file.find('.'));
-      r.error().hint("the " + controller +
-                     " controller is not enabled here: see cgroup.controllers");
-    }
-    return r;
-  }
-
-  base::Result<void> apply_all(const oci::Resources& r) {
-    if (r.pids_limit) TRY(write("pids.max", pids_max_value(*r.pids_limit)));
-    if (r.memory_limit) TRY(write("memory.max", limit_value(*r.memory_limit)));
-    if (r.memory_reservation) TRY(write("memory.low", limit_value(*r.memory_reservation)));
-    if (r.memory_swap) {
-      ASSIGN_OR_RETURN(std::string swap, swap_max_value(*r.memory_swap, r.memory_limit));
-      TRY(write("memory.swap.max", swap));
-    }
-    // Shares of 0 mean "not set", as in the configs other runtimes read.
-    if (r.cpu_shares && *r.cpu_shares != 0) {
-      TRY(write("cpu.weight", std::to_string(cpu_weight_from_shares(*r.cpu_shares))));
-    }
-    if (auto max = cpu_max_value(r.cpu_quota, r.cpu_period)) TRY(write("cpu.max", *max));
-    if (!r.cpuset_cpus.empty()) TRY(write("cpuset.cpus", r.cpuset_cpus));
-    if (!r.cpuset_mems.empty()) TRY(write("cpuset.mems", r.cpuset_mems));
-    // Last, so a unified entry overrides the same file set above.
-    for (const auto& [file, value] : r.unified) {
-      if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
-        return base::Error("linux.resources.unified: " + file + " is not a cgroup file name");
-      }
-      TRY(write(file, value));
-    }
-    return {};
   }
 
   std::string path_;

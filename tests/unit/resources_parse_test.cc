@@ -53,6 +53,119 @@ TEST(ResourcesParse, ErrorsNameTheJsonPath) {
   EXPECT_EQ(error_of("{").rfind("resources: invalid JSON: ", 0), 0u) << error_of("{");
 }
 
+TEST(ResourcesParse, MemoryCpuAndPidsExtras) {
+  auto r = parse_resources(R"({
+    "memory": {"kernel": 1048576, "kernelTCP": 2097152, "swappiness": 30,
+               "disableOOMKiller": true},
+    "cpu": {"realtimeRuntime": 10000, "realtimePeriod": 1000000, "idle": 1}
+  })");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->memory_kernel, 1048576);
+  EXPECT_EQ(r->memory_kernel_tcp, 2097152);
+  EXPECT_EQ(r->memory_swappiness, 30u);
+  EXPECT_EQ(r->memory_disable_oom_killer, true);
+  EXPECT_EQ(r->cpu_realtime_runtime, 10000);
+  EXPECT_EQ(r->cpu_realtime_period, 1000000u);
+  EXPECT_EQ(r->cpu_idle, 1);
+  EXPECT_FALSE(r->memory_limit);
+}
+
+TEST(ResourcesParse, BlockIo) {
+  auto r = parse_resources(R"({"blockIO": {
+    "weight": 500, "leafWeight": 300,
+    "weightDevice": [{"major": 8, "minor": 0, "weight": 200},
+                     {"major": 8, "minor": 16, "leafWeight": 0}],
+    "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1048576}],
+    "throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 0}],
+    "throttleReadIOPSDevice": [{"major": 7, "minor": 1, "rate": 100}],
+    "throttleWriteIOPSDevice": [{"major": 7, "minor": 2, "rate": 50}]
+  }})");
+  ASSERT_TRUE(r) << r.error().message();
+  const BlockIo& b = r->block_io;
+  EXPECT_EQ(b.weight, 500);
+  EXPECT_EQ(b.leaf_weight, 300);
+  ASSERT_EQ(b.weight_devices.size(), 2u);
+  EXPECT_EQ(b.weight_devices[0].major, 8);
+  EXPECT_EQ(b.weight_devices[0].weight, 200);
+  EXPECT_FALSE(b.weight_devices[0].leaf_weight);
+  EXPECT_EQ(b.weight_devices[1].minor, 16);
+  EXPECT_EQ(b.weight_devices[1].leaf_weight, 0);  // per device, 0 drops the device's weight
+  ASSERT_EQ(b.read_bps.size(), 1u);
+  EXPECT_EQ(b.read_bps[0].rate, 1048576u);
+  EXPECT_EQ(b.write_bps[0].rate, 0u);
+  EXPECT_EQ(b.read_iops[0].major, 7);
+  EXPECT_EQ(b.write_iops[0].minor, 2);
+  EXPECT_FALSE(b.empty());
+  // A weight of 0 means "not set", as runc reads it.
+  auto zero = parse_resources(R"({"blockIO": {"weight": 0}})");
+  ASSERT_TRUE(zero);
+  EXPECT_TRUE(zero->block_io.empty());
+}
+
+TEST(ResourcesParse, HugepagesAndNetwork) {
+  auto r = parse_resources(R"({
+    "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}, {"pageSize": "1GB", "limit": 0}],
+    "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 5}]},
+    "rdma": {"mlx5_1": {"hcaHandles": 3}}
+  })");
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->hugepage_limits.size(), 2u);
+  EXPECT_EQ(r->hugepage_limits[0].page_size, "2MB");
+  EXPECT_EQ(r->hugepage_limits[0].limit, 4194304u);
+  EXPECT_EQ(r->hugepage_limits[1].page_size, "1GB");
+  EXPECT_EQ(r->net_class_id, 1048577u);
+  ASSERT_EQ(r->net_priorities.size(), 1u);
+  EXPECT_EQ(r->net_priorities[0].name, "eth0");
+  EXPECT_EQ(r->net_priorities[0].priority, 5u);
+}
+
+TEST(ResourcesParse, DeviceRuleNumbers) {
+  auto r = parse_resources(R"({"devices": [
+    {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"},
+    {"allow": true, "type": "b", "major": -1, "minor": 4294967295}
+  ]})");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->devices[0].major, 1);
+  EXPECT_EQ(r->devices[0].minor, 3);
+  EXPECT_FALSE(r->devices[1].major);  // -1: any, as runc reads it
+  EXPECT_EQ(r->devices[1].minor, 4294967295);
+  EXPECT_EQ(r->devices[1].access, "");
+}
+
+TEST(ResourcesParse, ErrorsOfTheNewFields) {
+  EXPECT_EQ(error_of(R"({"memory": {"swappiness": 101}})"),
+            "memory.swappiness: must be between 0 and 100");
+  EXPECT_EQ(error_of(R"({"memory": {"disableOOMKiller": 1}})"),
+            "memory.disableOOMKiller: expected a boolean");
+  EXPECT_EQ(error_of(R"({"cpu": {"idle": 2}})"), "cpu.idle: must be 0 or 1");
+  EXPECT_EQ(error_of(R"({"blockIO": {"weight": 5}})"),
+            "blockIO.weight: must be between 10 and 1000");
+  EXPECT_EQ(error_of(R"({"blockIO": {"leafWeight": 1001}})"),
+            "blockIO.leafWeight: must be between 10 and 1000");
+  EXPECT_EQ(error_of(R"({"blockIO": {"weightDevice": [{"major": 8, "weight": 100}]}})"),
+            "blockIO.weightDevice[0].minor: missing");
+  EXPECT_EQ(error_of(R"({"blockIO": {"throttleReadBpsDevice": [{"major": -1, "minor": 0,
+                                                                 "rate": 1}]}})"),
+            "blockIO.throttleReadBpsDevice[0].major: must be 0 to 4294967295");
+  EXPECT_EQ(error_of(R"({"blockIO": {"throttleWriteIOPSDevice": [{"major": 8, "minor": 0}]}})"),
+            "blockIO.throttleWriteIOPSDevice[0].rate: missing");
+  EXPECT_EQ(error_of(R"({"hugepageLimits": [{"pageSize": "2M", "limit": 1}]})"),
+            "hugepageLimits[0].pageSize: expected a size such as \"2MB\" or \"1GB\", got \"2M\"");
+  EXPECT_EQ(error_of(R"({"hugepageLimits": [{"pageSize": "../2MB", "limit": 1}]})"),
+            "hugepageLimits[0].pageSize: expected a size such as \"2MB\" or \"1GB\", got "
+            "\"../2MB\"");
+  EXPECT_EQ(error_of(R"({"hugepageLimits": [{"pageSize": "2MB"}]})"),
+            "hugepageLimits[0].limit: missing");
+  EXPECT_EQ(error_of(R"({"network": {"priorities": [{"name": "a b", "priority": 1}]}})"),
+            "network.priorities[0].name: expected an interface name, got \"a b\"");
+  EXPECT_EQ(error_of(R"({"network": {"classID": -1}})"),
+            "network.classID: expected an unsigned 32-bit number");
+  EXPECT_EQ(error_of(R"({"devices": [{"allow": true, "major": -2}]})"),
+            "devices[0].major: must be -1 (any) or 0 to 4294967295");
+  EXPECT_EQ(error_of(R"({"devices": [{"allow": true, "minor": 4294967296}]})"),
+            "devices[0].minor: must be -1 (any) or 0 to 4294967295");
+}
+
 TEST(ByteSize, NumbersAndBinarySuffixes) {
   EXPECT_EQ(*parse_byte_size("1024"), 1024);
   EXPECT_EQ(*parse_byte_size("0"), 0);
