@@ -81,7 +81,7 @@ Result<void> destroy(const ContainerDir& dir, const Record& r) {
                    ") did not die after SIGKILL");
     }
   }
-  if (cg) TRY_CTX(cg->destroy(), "cgroup");
+  if (cg) TRY(cg->destroy());
   run_hooks_warn(r.poststop, "poststop", hook_state(r, oci::Status::kStopped));
   return dir.remove();
 }
@@ -99,10 +99,10 @@ Result<void> Runtime::start(const std::string& id) {
   ASSIGN_OR_RETURN(Record r, dir.load());
   oci::Status status = live_status(r);
   if (status != oci::Status::kCreated) {
-    return Error(std::string("cannot start a container that is ") + oci::status_name(status));
+    return Error("cannot start container \"" + id + "\": it is " + oci::status_name(status));
   }
   auto init = open_init(r);
-  if (!init) return Error("cannot start a container that is stopped");
+  if (!init) return Error("cannot start container \"" + id + "\": it is stopped");
   // Opening the fifo for reading releases the init blocked opening it for writing. It then
   // runs startContainer hooks and execs: exec closes its end, which we see as EOF. Bytes
   // before EOF are an error the init reports.
@@ -155,16 +155,26 @@ Result<int> Runtime::run(const std::string& id, const CreateOptions& opt, bool d
 }
 
 Result<ContainerInfo> Runtime::state(const std::string& id) const {
-  ASSIGN_OR_RETURN(ContainerDir dir, store_.open(id));
+  // No lock: a create blocked in a hook must not hold up `state` or `list`.
+  ASSIGN_OR_RETURN(ContainerDir dir, store_.peek(id));
   auto r = dir.load();
+  if (!r && r.error().code() != ENOENT) return std::move(r.error());
   if (!r) {
-    if (r.error().code() == ENOENT) {  // locked by a create that is still running
-      ContainerInfo info;
-      info.state.id = id;
-      info.state.status = oci::Status::kCreating;
-      return info;
+    // Renamed away by a delete between our open and read: it no longer exists.
+    struct stat by_fd, by_path;
+    if (::fstat(dir.fd(), &by_fd) != 0 || ::stat(dir.path().c_str(), &by_path) != 0 ||
+        by_fd.st_ino != by_path.st_ino) {
+      return Error("container \"" + id + "\" does not exist");
     }
-    return std::move(r.error());
+  }
+  if (!r || r->status == oci::Status::kCreating) {
+    // Still being created while its creator holds the lock; stopped if that creator died.
+    ContainerInfo info = r ? info_of(*r, dir.path()) : ContainerInfo{};
+    info.state.id = id;
+    info.state.pid = 0;
+    info.state.status =
+        StateStore::locked(dir) ? oci::Status::kCreating : oci::Status::kStopped;
+    return info;
   }
   return info_of(*r, dir.path());
 }

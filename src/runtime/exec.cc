@@ -97,8 +97,8 @@ Result<std::string> child_steps(const ChildPlan& plan, const Channel& chan) {
 }  // namespace
 
 Result<oci::Spec> load_container_spec(const Runtime& rt, const std::string& id) {
-  ASSIGN_OR_RETURN(std::string text, base::sys::read_file(rt.options().root + "/" + id +
-                                                          "/config.json"));
+  ASSIGN_OR_RETURN(ContainerDir dir, rt.store().open(id));
+  ASSIGN_OR_RETURN(std::string text, base::sys::read_file(dir.path() + "/config.json"));
   return oci::parse_spec(text);
 }
 
@@ -126,7 +126,8 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
     if (live_status(rec) == oci::Status::kStopped) {
       return Error("cannot exec in container \"" + id + "\": it is stopped");
     }
-    ASSIGN_OR_RETURN(spec, oci::parse_spec(*base::sys::read_file(dir.path() + "/config.json")));
+    ASSIGN_OR_RETURN(std::string text, base::sys::read_file(dir.path() + "/config.json"));
+    ASSIGN_OR_RETURN(spec, oci::parse_spec(text));
   }
   std::optional<SeccompProgram> seccomp;
   if (spec->linux.seccomp) {
@@ -145,7 +146,7 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
     if (!fds) return std::move(fds.error()).context("cgroup");
     join_fds = std::move(*fds);
     if (join_fds.empty()) {
-      TRY_CTX(cgroup->create(), "cgroup");
+      TRY(cgroup->create());
       cgroup_fd = cgroup->clone_fd();
     }
   }

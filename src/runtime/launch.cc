@@ -137,7 +137,7 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
       base::log::debug("no cgroup for " + id + " (rootless): " + r.error().message());
       cgroup.reset();
     } else {
-      return std::move(r.error()).context("cgroup");
+      return std::move(r.error());  // the cgroup layer names itself
     }
   }
   if (cgroup) {
@@ -145,7 +145,11 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     undo.push([&cgroup] { (void)cgroup->destroy(); });
     // Recorded at once, so that if we are killed from here on, delete finds the cgroup.
     TRY(dir.save(rec));
-    if (spec.linux.resources) TRY_CTX(cgroup->apply(*spec.linux.resources), "cgroup");
+    // Devices are always restricted, as runc does: a spec without rules gets "deny all"
+    // and the cgroup layer's default allow list (null, zero, full, random, tty, pts …).
+    oci::Resources resources = spec.linux.resources.value_or(oci::Resources{});
+    if (resources.devices.empty()) resources.devices.push_back(oci::DeviceRule{});
+    TRY(cgroup->apply(resources));
   }
   if (mode == LaunchMode::kCreate) {
     // The init opens the fifo after it took the container's uid, which may be any host uid

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -68,9 +69,10 @@ Result<Record> ContainerDir::load() const {
     r.pid = j.at("pid").get<pid_t>();
     r.start_time = j.at("startTime").get<uint64_t>();
     const std::string status = j.at("status").get<std::string>();
-    r.status = status == "running" ? oci::Status::kRunning
-               : status == "paused" ? oci::Status::kPaused
-                                    : oci::Status::kCreated;
+    r.status = status == "running"    ? oci::Status::kRunning
+               : status == "paused"   ? oci::Status::kPaused
+               : status == "creating" ? oci::Status::kCreating
+                                      : oci::Status::kCreated;
     r.bundle = j.at("bundle").get<std::string>();
     r.rootfs = j.at("rootfs").get<std::string>();
     r.created = j.at("created").get<std::string>();
@@ -101,7 +103,15 @@ Result<void> ContainerDir::save(const Record& r) const {
   return base::sys::write_file_atomic(path_ + "/" + kStateFile, j.dump(), 0600);
 }
 
-Result<void> ContainerDir::remove() const { return base::sys::remove_all(path_); }
+Result<void> ContainerDir::remove() const {
+  // Renamed away first, in one step: a reader never sees the directory half emptied (it
+  // would take a directory without state.json for a create in progress).
+  auto slash = path_.rfind('/');
+  std::string gone = path_.substr(0, slash + 1) + "." + path_.substr(slash + 1) + ".deleted." +
+                     std::to_string(::getpid());
+  if (::rename(path_.c_str(), gone.c_str()) != 0) return base::sys::remove_all(path_);
+  return base::sys::remove_all(gone);
+}
 
 Result<void> validate_id(const std::string& id) {
   auto ok = [](char c) {
@@ -155,6 +165,27 @@ Result<ContainerDir> StateStore::open(const std::string& id) const {
     return Error("container \"" + id + "\" does not exist");
   }
   return ContainerDir(path, std::move(*fd));
+}
+
+Result<ContainerDir> StateStore::peek(const std::string& id) const {
+  TRY(validate_id(id));
+  std::string path = root_ + "/" + id;
+  auto fd = base::sys::open(path, O_RDONLY | O_DIRECTORY);
+  if (!fd) {
+    if (fd.error().code() == ENOENT) return Error("container \"" + id + "\" does not exist");
+    return std::move(fd.error());
+  }
+  return ContainerDir(path, std::move(*fd));
+}
+
+bool StateStore::locked(const ContainerDir& dir) {
+  // A shared lock we cannot get means someone holds the exclusive one. Our own shared lock
+  // goes when the fd closes.
+  if (::flock(dir.fd(), LOCK_SH | LOCK_NB) == 0) {
+    ::flock(dir.fd(), LOCK_UN);
+    return false;
+  }
+  return errno == EWOULDBLOCK;
 }
 
 std::vector<std::string> StateStore::ids() const {

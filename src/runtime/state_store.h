@@ -57,6 +57,11 @@ class StateStore {
   base::Result<ContainerDir> create(const std::string& id) const;
   // Locks the directory of an existing container; "container x does not exist" otherwise.
   base::Result<ContainerDir> open(const std::string& id) const;
+  // Opens without taking the lock, for readers that must not wait for a create in progress
+  // (state.json is replaced atomically, so a reader sees a whole one).
+  base::Result<ContainerDir> peek(const std::string& id) const;
+  // Whether a command holds the container's lock now (a create still running, say).
+  static bool locked(const ContainerDir& dir);
   // Every container id under the root, sorted.
   std::vector<std::string> ids() const;
 
