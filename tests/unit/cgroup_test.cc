@@ -1,5 +1,6 @@
 // cgroups: the pure parsers and path rules, then system tests of both implementations on this
 // machine's real hierarchies (v1) and on a private cgroup2 mount (v2). Needs root for those.
+#include "private_cgroup2.h"
 #include "runtime/cgroup.h"
 
 #include <fcntl.h>
@@ -392,74 +393,21 @@ int v2_checks(const std::string& mnt, const std::string& name, std::string& repo
   return report.empty() ? 0 : 1;
 }
 
-int v2_child(const std::string& mnt, const std::string& name, std::string& report) {
-  if (::unshare(CLONE_NEWNS) != 0) {
-    report = "cannot unshare a mount namespace";
-    return kSkip;
-  }
-  if (::mount(nullptr, "/", nullptr, MS_PRIVATE | MS_REC, nullptr) != 0) return 1;
-  if (::mount("cgroup2", mnt.c_str(), "cgroup2", 0, nullptr) != 0) {
-    report = "cannot mount cgroup2";
-    return kSkip;
-  }
-  int rc = v2_checks(mnt, name, report);
-  ::rmdir((mnt + name + "/sub").c_str());
-  ::rmdir((mnt + name).c_str());
-  ::umount2(mnt.c_str(), MNT_DETACH);
-  return rc;
-}
-
-class CgroupV2System : public ::testing::Test {
+// The private cgroup2 mount and its cleanup come from private_cgroup2.h.
+class CgroupV2System : public hull::runtime::testing::PrivateCgroup2 {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    char tmpl[] = "/tmp/hulltest-cg2-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    mnt_ = tmpl;
-    name_ = random_name("/hulltest-v2-");
-    // The same hierarchy as seen by the host, to undo what the child's test changes there:
-    // create() switches controllers on in the root's cgroup.subtree_control.
-    for (const auto& m : parse_cgroup_mounts(slurp("/proc/self/mountinfo"), "/")) {
-      if (m.v2 && m.root == "/" && host_.empty()) host_ = m.mount_point;
-    }
-    if (!host_.empty()) before_ = words_of(slurp(host_ + "/cgroup.subtree_control"));
-  }
   void TearDown() override {
-    if (!host_.empty()) {
-      ::rmdir((host_ + name_ + "/sub").c_str());
-      ::rmdir((host_ + name_).c_str());
-      std::istringstream now(slurp(host_ + "/cgroup.subtree_control"));
-      for (std::string c; now >> c;) {
-        if ((" " + before_ + " ").find(" " + c + " ") == std::string::npos) {
-          std::ofstream(host_ + "/cgroup.subtree_control") << "-" << c;
-        }
-      }
-    }
-    if (!mnt_.empty()) ::rmdir(mnt_.c_str());
+    if (!host_.empty()) ::rmdir((host_ + name_ + "/sub").c_str());
+    PrivateCgroup2::TearDown();
   }
-  std::string mnt_, name_, host_, before_;
 };
 
 TEST_F(CgroupV2System, LifecycleOnAPrivateCgroup2Mount) {
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    std::string report;
-    int rc = v2_child(mnt_, name_, report);
-    (void)!::write(fds[1], report.data(), report.size());
-    ::_exit(rc);
-  }
-  ::close(fds[1]);
-  auto report = base::sys::read_fd(fds[0]);
-  ::close(fds[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == kSkip) GTEST_SKIP() << (report ? *report : "");
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_EQ(report ? *report : "read failed", "");
+  run([this](const std::string& mnt, std::string& report) {
+    int rc = v2_checks(mnt, name_, report);
+    ::rmdir((mnt + name_ + "/sub").c_str());
+    return rc;
+  });
   EXPECT_FALSE(is_dir(host_ + name_));
 }
 
