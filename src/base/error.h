@@ -64,7 +64,7 @@ class [[nodiscard]] Result {
  public:
   Result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit like expected
   Result(Unexpected<Error> e) : v_(std::in_place_index<1>, std::move(e.error())) {}  // NOLINT
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}                      // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -107,20 +107,20 @@ Error sys_error(const std::string& call, int err);
 // Propagates an error with optional context: TRY(expr) or TRY_CTX(expr, "rootfs").
 #define HULL_CAT2(a, b) a##b
 #define HULL_CAT(a, b) HULL_CAT2(a, b)
-#define TRY_IMPL(var, expr, ...)                                     \
-  do {                                                               \
-    auto&& var = (expr);                                             \
-    if (!var.has_value()) {                                          \
+#define TRY_IMPL(var, expr, ...)                                      \
+  do {                                                                \
+    auto&& var = (expr);                                              \
+    if (!var.has_value()) {                                           \
       return ::hull::base::Error(std::move(var.error())) __VA_ARGS__; \
-    }                                                                \
+    }                                                                 \
   } while (0)
 #define TRY(expr) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, )
 #define TRY_CTX(expr, ctx) TRY_IMPL(HULL_CAT(try_, __LINE__), expr, .context(ctx))
 // Assigns the value of a Result<T> or returns its error: ASSIGN_OR_RETURN(auto fd, open(...)).
 // It expands to several statements: under an `if`, put it in braces.
-#define ASSIGN_OR_RETURN(decl, expr)                      \
-  auto HULL_CAT(res_, __LINE__) = (expr);                 \
-  if (!HULL_CAT(res_, __LINE__).has_value()) {            \
-    return std::move(HULL_CAT(res_, __LINE__).error());   \
-  }                                                       \
+#define ASSIGN_OR_RETURN(decl, expr)                    \
+  auto HULL_CAT(res_, __LINE__) = (expr);               \
+  if (!HULL_CAT(res_, __LINE__).has_value()) {          \
+    return std::move(HULL_CAT(res_, __LINE__).error()); \
+  }                                                     \
   decl = std::move(HULL_CAT(res_, __LINE__).value())

@@ -1,12 +1,12 @@
 #include "base/log.h"
 
-#include "base/clock.h"
-
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include "base/clock.h"
 
 namespace hull::base::log {
 

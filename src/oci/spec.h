@@ -63,7 +63,7 @@ struct Mount {
   std::string destination;
   std::string type;
   std::string source;
-  std::vector<std::string> options;  // as written; mount_options.h parses them
+  std::vector<std::string> options;           // as written; mount_options.h parses them
   std::vector<std::string> uid_mappings_raw;  // idmapped mounts are not supported yet
 };
 

@@ -40,8 +40,8 @@ Result<Packet> Channel::expect(Msg type) const {
   if (p.type == type) return p;
   if (p.type == Msg::kError) return Error::deserialize(p.payload);
   if (p.type == Msg::kEof) return Error("container init exited during setup");
-  return Error(std::string("protocol: expected message '") + static_cast<char>(type) +
-               "', got '" + static_cast<char>(p.type) + "'");
+  return Error(std::string("protocol: expected message '") + static_cast<char>(type) + "', got '" +
+               static_cast<char>(p.type) + "'");
 }
 
 Result<void> Channel::send_error(const Error& e) const { return send(Msg::kError, e.serialize()); }

@@ -14,8 +14,7 @@ namespace hull::runtime {
 
 // Call after pivot_root (or setns into the container's mount namespace). With
 // bind_dev_console the slave is also bound on /dev/console (the init's terminal; not exec's).
-base::Result<void> setup_console(const oci::Process& p, const Channel& chan,
-                                 bool bind_dev_console);
+base::Result<void> setup_console(const oci::Process& p, const Channel& chan, bool bind_dev_console);
 
 // Connects to a --console-socket (a unix stream socket a client such as conmon listens on).
 base::Result<base::Fd> connect_console_socket(const std::string& path);

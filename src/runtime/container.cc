@@ -144,8 +144,7 @@ Result<int> Runtime::run(const std::string& id, const CreateOptions& opt, bool d
   auto launched = launch(store_, id, opt, LaunchMode::kRun);
   if (!launched) return std::move(launched.error());
   Launched& l = *launched;
-  run_hooks_warn(l.record.poststart, "poststart",
-                 hook_state(l.record, oci::Status::kRunning));
+  run_hooks_warn(l.record.poststart, "poststart", hook_state(l.record, oci::Status::kRunning));
   if (detach) return 0;
   ASSIGN_OR_RETURN(int code, sup.wait(l.record.pid, l.pidfd.get(), l.pty_master.get()));
   if (auto dir = store_.open(id)) {
@@ -172,8 +171,7 @@ Result<ContainerInfo> Runtime::state(const std::string& id) const {
     ContainerInfo info = r ? info_of(*r, dir.path()) : ContainerInfo{};
     info.state.id = id;
     info.state.pid = 0;
-    info.state.status =
-        StateStore::locked(dir) ? oci::Status::kCreating : oci::Status::kStopped;
+    info.state.status = StateStore::locked(dir) ? oci::Status::kCreating : oci::Status::kStopped;
     return info;
   }
   return info_of(*r, dir.path());
@@ -220,8 +218,8 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
   }
   oci::Status status = live_status(*r);
   if (!force && (status == oci::Status::kRunning || status == oci::Status::kPaused)) {
-    return Error("cannot delete container \"" + id + "\" that is not stopped: " +
-                 oci::status_name(status))
+    return Error("cannot delete container \"" + id +
+                 "\" that is not stopped: " + oci::status_name(status))
         .hint("stop it first, or use delete --force");
   }
   return destroy(dir, *r);

@@ -131,9 +131,8 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
   }
   std::optional<SeccompProgram> seccomp;
   if (spec->linux.seccomp) {
-    ASSIGN_OR_RETURN(seccomp,
-                     compile_seccomp_cached(*spec->linux.seccomp, rt.options().root +
-                                                                      "/seccomp-cache"));
+    ASSIGN_OR_RETURN(seccomp, compile_seccomp_cached(*spec->linux.seccomp,
+                                                     rt.options().root + "/seccomp-cache"));
   }
   std::unique_ptr<Cgroup> cgroup;
   std::vector<Fd> join_fds;
@@ -170,8 +169,10 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
   if (!cloned) return std::move(cloned.error());
   if (cloned->pid == 0) {
     parent_chan.close();
-    ChildPlan plan{&process,   seccomp ? &*seccomp : nullptr, init.get(), ns_flags, &join_fds,
-                   setgroups_denied, opt.preserve_fds};
+    ChildPlan plan{&process,        seccomp ? &*seccomp : nullptr,
+                   init.get(),      ns_flags,
+                   &join_fds,       setgroups_denied,
+                   opt.preserve_fds};
     exec_child(plan, child_chan);
   }
   child_chan.close();

@@ -3,8 +3,6 @@
 // needs no pipe of our own. stdin is a pipe fed with the state; stdout and stderr are ours.
 #include "runtime/hooks.h"
 
-#include <nlohmann/json.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,9 +12,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
-#include "base/signals.h"
 #include "base/log.h"
+#include "base/signals.h"
 #include "base/sys.h"
 
 namespace hull::runtime {
@@ -196,9 +195,9 @@ void run_hooks_warn(const std::vector<oci::Hook>& hooks, const std::string& kind
                     const std::string& state_json) {
   for (size_t i = 0; i < hooks.size(); ++i) {
     if (auto r = run_hook(hooks[i], state_json); !r) {
-      base::log::warn(
-          r.error().context(kind + " hook " + std::to_string(i) + " (" + hooks[i].path + ")")
-              .message());
+      base::log::warn(r.error()
+                          .context(kind + " hook " + std::to_string(i) + " (" + hooks[i].path + ")")
+                          .message());
     }
   }
 }

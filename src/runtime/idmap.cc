@@ -48,8 +48,9 @@ Result<void> run_map_helper(const char* helper, pid_t pid, const std::vector<oci
   ASSIGN_OR_RETURN(int status, base::sys::waitpid(child));
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
     return Error(std::string(helper) + ": not found")
-        .hint("install Debian's uidmap package and give the user ranges in /etc/subuid and "
-              "/etc/subgid");
+        .hint(
+            "install Debian's uidmap package and give the user ranges in /etc/subuid and "
+            "/etc/subgid");
   }
   if (status != 0) {
     return Error(std::string(helper) + " exited with status " +

@@ -44,7 +44,7 @@ Result<void> join_namespaces(const oci::Spec& spec) {
   // The user namespace first: the others are then joined with its privileges. pid and
   // time were joined by the parent before clone3 (they apply to children only).
   static constexpr oci::NamespaceType kOrder[] = {
-      oci::NamespaceType::kUser, oci::NamespaceType::kIpc,    oci::NamespaceType::kUts,
+      oci::NamespaceType::kUser,    oci::NamespaceType::kIpc,    oci::NamespaceType::kUts,
       oci::NamespaceType::kNetwork, oci::NamespaceType::kCgroup, oci::NamespaceType::kMount};
   for (auto type : kOrder) {
     const auto* ns = spec.linux.find(type);

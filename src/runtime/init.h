@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "base/fd.h"
-
 #include "oci/spec.h"
 #include "runtime/channel.h"
 #include "runtime/rootfs.h"
@@ -18,8 +17,8 @@ struct InitConfig {
   const oci::Spec* spec = nullptr;
   Channel* channel = nullptr;
   std::string id;
-  int state_dir_fd = -1;   // O_PATH fd of the state directory (exec.fifo lives there)
-  int close_first_fd = -1; // the parent's locked fd: dropped at once so start can lock
+  int state_dir_fd = -1;    // O_PATH fd of the state directory (exec.fifo lives there)
+  int close_first_fd = -1;  // the parent's locked fd: dropped at once so start can lock
   RootfsOptions rootfs;
   int preserve_fds = 0;
   bool new_keyring = true;
@@ -27,7 +26,9 @@ struct InitConfig {
   bool unshare_timens = false;    // time ns made here so offsets can be written first
   bool user_namespace = false;    // a new user namespace was made by clone3
   const SeccompProgram* seccomp = nullptr;
-  const std::vector<base::Fd>* cgroup_join_fds = nullptr;  // v1: write "0" to join (cgroup.h)  // compiled by the parent; the child only loads it
+  const std::vector<base::Fd>* cgroup_join_fds =
+      nullptr;  // v1: write "0" to join (cgroup.h)  // compiled by the parent; the child only loads
+                // it
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);

@@ -196,8 +196,8 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     cfg.state_dir_fd = state_dir_path.get();
     cfg.close_first_fd = dir.fd();
     cfg.rootfs.no_pivot = opt.no_pivot;
-    cfg.rootfs.in_user_namespace = plan.user_namespace ||
-                                   spec.linux.find(oci::NamespaceType::kUser) != nullptr;
+    cfg.rootfs.in_user_namespace =
+        plan.user_namespace || spec.linux.find(oci::NamespaceType::kUser) != nullptr;
     cfg.preserve_fds = opt.preserve_fds;
     cfg.new_keyring = !opt.no_new_keyring;
     cfg.unshare_cgroupns = plan.unshare_cgroupns;
@@ -249,10 +249,10 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
         }
         break;
       case Msg::kSeccompListener:
-        TRY_CTX(send_seccomp_listener(spec.linux.seccomp->listener_path,
-                                      spec.linux.seccomp->listener_metadata, p.fd.get(), pid,
-                                      creating),
-                "linux.seccomp.listenerPath");
+        TRY_CTX(
+            send_seccomp_listener(spec.linux.seccomp->listener_path,
+                                  spec.linux.seccomp->listener_metadata, p.fd.get(), pid, creating),
+            "linux.seccomp.listenerPath");
         break;
       case Msg::kReady:
         ready = true;

@@ -58,8 +58,9 @@ Result<void> apply_user(const oci::User& u, bool setgroups_denied) {
       return Error("setgroups", errno).context("process.user.additionalGids");
     }
   } else if (!u.additional_gids.empty()) {
-    return Error("process.user.additionalGids: cannot be set: setgroups is denied in this user "
-                 "namespace");
+    return Error(
+        "process.user.additionalGids: cannot be set: setgroups is denied in this user "
+        "namespace");
   }
   // Keep the permitted set across the uid change; apply_capabilities sets it exactly after.
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return Error("prctl PR_SET_KEEPCAPS", errno);
@@ -74,8 +75,10 @@ Result<void> apply_user(const oci::User& u, bool setgroups_denied) {
         .hint("is the uid mapped in the user namespace?");
   }
   if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return Error("prctl PR_SET_KEEPCAPS", errno);
-  if (u.umask) ::umask(*u.umask);
-  else ::umask(022);
+  if (u.umask)
+    ::umask(*u.umask);
+  else
+    ::umask(022);
   return {};
 }
 

@@ -115,8 +115,8 @@ Result<void> ContainerDir::remove() const {
 
 Result<void> validate_id(const std::string& id) {
   auto ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '+' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '+' || c == '-' || c == '.';
   };
   if (id.empty() || id == "." || id == ".." || !std::all_of(id.begin(), id.end(), ok)) {
     return Error("invalid container id \"" + id + "\"")

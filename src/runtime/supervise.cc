@@ -16,7 +16,7 @@ using base::Error;
 using base::Result;
 
 namespace {
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM, SIGUSR1,
                               SIGUSR2, SIGCONT, SIGWINCH, SIGALRM, SIGPWR};
 
 // Raw mode on our terminal while relaying, restored on every way out.

@@ -15,8 +15,8 @@
 #include <random>
 #include <sstream>
 
-#include "private_cgroup2.h"
 #include "base/sys.h"
+#include "private_cgroup2.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_internal.h"
 

@@ -1,6 +1,5 @@
 // cgroups: the pure parsers and path rules, then system tests of both implementations on this
 // machine's real hierarchies (v1) and on a private cgroup2 mount (v2). Needs root for those.
-#include "private_cgroup2.h"
 #include "runtime/cgroup.h"
 
 #include <fcntl.h>
@@ -18,6 +17,7 @@
 #include <sstream>
 
 #include "base/sys.h"
+#include "private_cgroup2.h"
 #include "runtime/cgroup_internal.h"
 
 namespace hull::runtime {

@@ -39,7 +39,8 @@ base::Result<oci::Process> build_process(const Globals& g, const ExecFlags& f,
   p.terminal = f.tty;
   p.console_size.reset();
   for (const auto& e : f.env) {
-    if (e.find('=') == std::string::npos) return base::Error("--env " + e + ": expected NAME=VALUE");
+    if (e.find('=') == std::string::npos)
+      return base::Error("--env " + e + ": expected NAME=VALUE");
     p.env.push_back(e);
   }
   if (!f.cwd.empty()) p.cwd = f.cwd;
@@ -59,8 +60,8 @@ base::Result<oci::Process> build_process(const Globals& g, const ExecFlags& f,
   for (const auto& name : f.caps) {
     auto cap = oci::capability_from_name(name);
     if (!cap) return base::Error("--cap " + name + ": unknown capability");
-    for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective,
-                      &p.capabilities->permitted}) {
+    for (auto* set :
+         {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted}) {
       set->push_back(*cap);
     }
   }

@@ -45,8 +45,7 @@ void add_list(CLI::App& app, Globals& g, Action& action) {
   auto* cmd = app.add_subcommand("list", "list containers");
   auto format = std::make_shared<std::string>("table");
   auto quiet = std::make_shared<bool>(false);
-  cmd->add_option("-f,--format", *format, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("-f,--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->add_flag("-q,--quiet", *quiet, "print only the ids");
   cmd->callback([&g, &action, format, quiet] {
     action = [&g, format, quiet]() -> base::Result<int> {
@@ -59,10 +58,11 @@ void add_list(CLI::App& app, Globals& g, Action& action) {
         for (const auto& c : all) arr.push_back(info_json(c));
         print(arr.dump() + "\n");
       } else {
-        std::vector<std::vector<std::string>> rows{{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+        std::vector<std::vector<std::string>> rows{
+            {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
         for (const auto& c : all) {
-          rows.push_back({c.state.id, std::to_string(c.state.pid),
-                          oci::status_name(c.state.status), c.state.bundle, c.created, c.owner});
+          rows.push_back({c.state.id, std::to_string(c.state.pid), oci::status_name(c.state.status),
+                          c.state.bundle, c.created, c.owner});
         }
         std::vector<size_t> width(6, 0);
         for (const auto& r : rows) {

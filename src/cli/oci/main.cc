@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
   if (g.systemd_cgroup) {
     // No systemd unit is made (no D-Bus); the "slice:prefix:name" cgroupsPath such clients
     // send is mapped to the cgroupfs directory systemd would use (cgroup.h).
-    base::log::debug("--systemd-cgroup: cgroupsPath slice:prefix:name maps to cgroupfs "
-                     "<slice path>/<prefix>-<name>.scope; no systemd unit is made");
+    base::log::debug(
+        "--systemd-cgroup: cgroupsPath slice:prefix:name maps to cgroupfs "
+        "<slice path>/<prefix>-<name>.scope; no systemd unit is made");
   }
   auto r = action();
   if (!r) {
