@@ -296,6 +296,18 @@ proc_start_time() {
   echo "${20}"
 }
 
+# assert_process_gone PID: polls (bounded by count) until PID is gone or a zombie, and fails
+# if it is still alive then.
+assert_process_gone() {
+  local i
+  for ((i = 0; i < POLL_TRIES; i++)); do
+    proc_start_time "$1" >/dev/null || return 0
+    sleep "$POLL_SLEEP"
+  done
+  echo "process $1 is still alive" >&2
+  return 1
+}
+
 # record_pid ID: notes the container's init (pid and start time) for the leak check.
 record_pid() {
   local pid start

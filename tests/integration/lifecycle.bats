@@ -111,12 +111,8 @@ bundle_waiting_for_go() {
   oci delete --force "$id"
   run oci state "$id"
   [ "$status" -ne 0 ]
-  # the process is gone (a zombie left for the host's init to reap counts as gone)
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    proc_start_time "$pid" >/dev/null || break
-    sleep "$POLL_SLEEP"
-  done
-  refute proc_start_time "$pid"
+  # a zombie left for the host's init to reap counts as gone
+  assert_process_gone "$pid"
 }
 
 @test "delete --force: a created container that never started" {

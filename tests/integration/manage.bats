@@ -95,11 +95,7 @@ start_sleeper() {
   oci delete --force "$ID"
   run oci state "$ID"
   [ "$status" -ne 0 ]
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    proc_start_time "$pid" >/dev/null || break
-    sleep "$POLL_SLEEP"
-  done
-  refute proc_start_time "$pid"
+  assert_process_gone "$pid"
   assert_nothing_left "$ID"
 }
 
