@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "host_cgroup_v1.h"
 #include "private_cgroup2.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_bpf.h"
@@ -88,35 +89,16 @@ std::vector<std::string> sorted_lines(const std::string& text) {
   return out;
 }
 
-class DevicesV1 : public ::testing::Test {
+class DevicesV1 : public hull::runtime::testing::HostCgroupV1 {
  protected:
+  DevicesV1() : HostCgroupV1("/hulltest-dev-") {}
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (detect_cgroup_layout() == CgroupLayout::kUnified) GTEST_SKIP() << "no cgroup v1 here";
-    std::random_device rd;
-    name_ = "/hulltest-dev-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000);
-    const auto mounts =
-        cgroup_internal::parse_cgroup_mounts(slurp_file("/proc/self/mountinfo"), "/sys/fs/cgroup");
-    for (const auto& m : mounts) {
-      if (m.v2) continue;
-      dirs_.push_back(m.mount_point + name_);
-      if (m.controllers == std::vector<std::string>{"devices"}) devices_ = m.mount_point + name_;
-    }
+    HostCgroupV1::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    devices_ = solo_dir("devices");
     if (devices_.empty()) GTEST_SKIP() << "no devices hierarchy of its own here";
-    cg_ = make_cgroup(CgroupLayout::kHybrid, name_, "unused", "/sys/fs/cgroup");
-    auto created = cg_->create();
-    ASSERT_TRUE(created) << created.error().message();
   }
-  void TearDown() override {
-    if (cg_) (void)cg_->destroy();
-    for (const auto& d : dirs_) {
-      ::rmdir((d + "/inner").c_str());
-      ::rmdir(d.c_str());
-    }
-  }
-  std::string name_, devices_;
-  std::vector<std::string> dirs_;
-  std::unique_ptr<Cgroup> cg_;
+  std::string devices_;
 };
 
 // What the kernel lists after our writes is what the model says it holds. False when the

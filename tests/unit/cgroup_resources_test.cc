@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "host_cgroup_v1.h"
 #include "private_cgroup2.h"
 #include "runtime/cgroup.h"
 #include "runtime/cgroup_internal.h"
@@ -16,40 +17,9 @@ namespace {
 
 using testing::slurp_file;
 
-class ResourcesV1 : public ::testing::Test {
+class ResourcesV1 : public hull::runtime::testing::HostCgroupV1 {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (detect_cgroup_layout() == CgroupLayout::kUnified) GTEST_SKIP() << "no cgroup v1 here";
-    std::random_device rd;
-    name_ = "/hulltest-res-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000);
-    const auto mounts =
-        cgroup_internal::parse_cgroup_mounts(slurp_file("/proc/self/mountinfo"), "/sys/fs/cgroup");
-    for (const auto& m : mounts) {
-      if (m.v2) continue;
-      dirs_.push_back(m.mount_point + name_);
-      for (const auto& c : m.controllers) dir_[c] = m.mount_point + name_;
-    }
-    cg_ = make_cgroup(CgroupLayout::kHybrid, name_, "unused", "/sys/fs/cgroup");
-    auto created = cg_->create();
-    ASSERT_TRUE(created) << created.error().message();
-  }
-  void TearDown() override {
-    if (cg_) (void)cg_->destroy();
-    for (const auto& d : dirs_) ::rmdir(d.c_str());
-  }
-  // The container's directory of a controller, "" when it is not mounted.
-  std::string dir(const std::string& controller) {
-    auto it = dir_.find(controller);
-    return it == dir_.end() ? "" : it->second;
-  }
-  bool has(const std::string& controller, const std::string& file) {
-    return !dir(controller).empty() && ::access((dir(controller) + "/" + file).c_str(), F_OK) == 0;
-  }
-  std::string name_;
-  std::vector<std::string> dirs_;
-  std::map<std::string, std::string> dir_;
-  std::unique_ptr<Cgroup> cg_;
+  ResourcesV1() : HostCgroupV1("/hulltest-res-") {}
 };
 
 TEST_F(ResourcesV1, MemoryExtras) {
