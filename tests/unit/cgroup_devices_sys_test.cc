@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "device_rules.h"
 #include "host_cgroup_v1.h"
 #include "private_cgroup2.h"
 #include "runtime/cgroup.h"
@@ -26,18 +27,11 @@ namespace hull::runtime {
 namespace {
 
 using oci::DeviceRule;
+using testing::allow;
+using testing::deny;
+using testing::kAny;
+using testing::kDenyAll;
 using testing::slurp_file;
-constexpr auto kAny = std::nullopt;
-
-DeviceRule allow(std::string type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                 std::string access) {
-  return DeviceRule{true, std::move(type), major, minor, std::move(access)};
-}
-DeviceRule deny(std::string type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                std::string access) {
-  return DeviceRule{false, std::move(type), major, minor, std::move(access)};
-}
-const DeviceRule kDenyAll = deny("a", kAny, kAny, "rwm");
 
 oci::Resources devices(std::vector<DeviceRule> rules) {
   oci::Resources r;

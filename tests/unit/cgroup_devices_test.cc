@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "device_rules.h"
 #include "runtime/cgroup_devices_bpf.h"
 #include "runtime/cgroup_values.h"
 
@@ -15,18 +16,11 @@ namespace hull::runtime {
 namespace {
 
 using oci::DeviceRule;
-constexpr auto kAny = std::nullopt;
-
-DeviceRule allow(std::string type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                 std::string access) {
-  return DeviceRule{true, std::move(type), major, minor, std::move(access)};
-}
-DeviceRule deny(std::string type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                std::string access) {
-  return DeviceRule{false, std::move(type), major, minor, std::move(access)};
-}
-const DeviceRule kDenyAll = deny("a", kAny, kAny, "rwm");
-const DeviceRule kAllowAll = allow("a", kAny, kAny, "rwm");
+using testing::allow;
+using testing::deny;
+using testing::kAllowAll;
+using testing::kAny;
+using testing::kDenyAll;
 
 DevicePolicy policy(const std::vector<DeviceRule>& rules) {
   auto p = device_policy(rules);
