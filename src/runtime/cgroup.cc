@@ -312,19 +312,47 @@ CgroupLayout detect_cgroup_layout(const std::string& root) {
   return ci::layout_of(ci::parse_cgroup_mounts(text ? *text : "", root), root);
 }
 
-std::unique_ptr<Cgroup> make_cgroup(const std::string& cgroups_path, const std::string& id,
-                                    const std::string& root) {
-  return make_cgroup(detect_cgroup_layout(root), cgroups_path, id, root);
-}
+namespace {
 
-std::unique_ptr<Cgroup> make_cgroup(CgroupLayout layout, const std::string& cgroups_path,
-                                    const std::string& id, const std::string& root) {
+// What make_cgroup reads of the process: its mounts (cgroup ones parsed) and its cgroups.
+// Read once per call: the layout is detected from the same parse.
+struct Seen {
+  std::vector<ci::CgroupMount> mounts;
+  std::string proc_cgroup;
+};
+
+Seen look(const std::string& root) {
   // Unreadable files leave the defaults: no mounts known, own cgroup "/". The implementation
   // then reports what is missing when create() touches the hierarchy.
   auto mountinfo = base::sys::read_file("/proc/self/mountinfo");
   auto self = base::sys::read_file("/proc/self/cgroup");
-  auto mounts = ci::parse_cgroup_mounts(mountinfo ? *mountinfo : "", root);
-  const std::string proc_cgroup = self ? *self : "";
+  return {ci::parse_cgroup_mounts(mountinfo ? *mountinfo : "", root), self ? *self : ""};
+}
+
+std::unique_ptr<Cgroup> build(CgroupLayout layout, const Seen& seen,
+                              const std::string& cgroups_path, const std::string& id,
+                              const std::string& root);
+
+}  // namespace
+
+std::unique_ptr<Cgroup> make_cgroup(const std::string& cgroups_path, const std::string& id,
+                                    const std::string& root) {
+  Seen seen = look(root);
+  return build(ci::layout_of(seen.mounts, root), seen, cgroups_path, id, root);
+}
+
+std::unique_ptr<Cgroup> make_cgroup(CgroupLayout layout, const std::string& cgroups_path,
+                                    const std::string& id, const std::string& root) {
+  return build(layout, look(root), cgroups_path, id, root);
+}
+
+namespace {
+
+std::unique_ptr<Cgroup> build(CgroupLayout layout, const Seen& seen,
+                              const std::string& cgroups_path, const std::string& id,
+                              const std::string& root) {
+  const auto& mounts = seen.mounts;
+  const std::string& proc_cgroup = seen.proc_cgroup;
   const std::string base = ci::clean_path(root);
 
   if (layout == CgroupLayout::kUnified) {
@@ -340,10 +368,10 @@ std::unique_ptr<Cgroup> make_cgroup(CgroupLayout layout, const std::string& cgro
   std::string path = ci::resolve_cgroup_path(cgroups_path, id, "/");
   for (const auto& m : mounts) {
     if (m.v2 || m.controllers.empty()) continue;  // hybrid: the v2 part has no controllers
-    bool seen = std::any_of(hierarchies.begin(), hierarchies.end(), [&](const ci::V1Hierarchy& h) {
+    bool twice = std::any_of(hierarchies.begin(), hierarchies.end(), [&](const ci::V1Hierarchy& h) {
       return h.controllers == m.controllers;
     });
-    if (seen) continue;  // the same hierarchy mounted twice
+    if (twice) continue;  // the same hierarchy mounted twice
     // Relative paths are taken under our own cgroup in each hierarchy, which may differ.
     std::string p = ci::resolve_cgroup_path(
         cgroups_path, id, ci::own_cgroup(proc_cgroup, m.controllers).value_or("/"));
@@ -354,5 +382,7 @@ std::unique_ptr<Cgroup> make_cgroup(CgroupLayout layout, const std::string& cgro
   }
   return ci::make_cgroup_v1(path, std::move(hierarchies), base);
 }
+
+}  // namespace
 
 }  // namespace hull::runtime

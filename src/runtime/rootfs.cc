@@ -194,7 +194,8 @@ Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& opt) {
   const std::string& root = spec.root.path;
   ASSIGN_OR_RETURN(unsigned long propagation, root_propagation(spec));
   TRY(do_mount("", "/", "", propagation, "", "/"));
-  TRY(make_parent_private(root));
+  // Only a shared "/" can leave the rootfs's parent shared; skip reading mountinfo otherwise.
+  if (propagation & MS_SHARED) TRY(make_parent_private(root));
   // pivot_root needs the new root to be a mount point; binding it onto itself makes it one.
   TRY(do_mount(root, root, "", MS_BIND | MS_REC, "", root));
   ASSIGN_OR_RETURN(Fd root_fd, base::sys::open(root, O_PATH | O_DIRECTORY));
