@@ -208,7 +208,12 @@ bool Runtime::exists(const std::string& id) const {
 }
 
 Result<void> Runtime::remove(const std::string& id, bool force) {
-  ASSIGN_OR_RETURN(ContainerDir dir, store_.open(id));
+  auto opened = store_.open(id);
+  // As runc: with force, a container that is not there (never was, or another delete
+  // holding the lock before us removed it) is what was asked for.
+  if (!opened && force && !exists(id)) return {};
+  if (!opened) return std::move(opened.error());
+  ContainerDir& dir = *opened;
   auto r = dir.load();
   if (!r) {
     // A create killed half-way leaves a directory without state: nothing else of it is

@@ -49,6 +49,7 @@ class Runtime {
   base::Result<ContainerInfo> state(const std::string& id) const;
   std::vector<ContainerInfo> list() const;
   base::Result<void> kill(const std::string& id, int sig, bool all);
+  // With force: kills a running container first, and an id that does not exist is no error.
   base::Result<void> remove(const std::string& id, bool force);
   bool exists(const std::string& id) const;
   const StateStore& store() const { return store_; }

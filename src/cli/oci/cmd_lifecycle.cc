@@ -91,11 +91,7 @@ void add_delete(CLI::App& app, Globals& g, Action& action) {
   cmd->callback([&g, &action, id, force] {
     action = [&g, id, force]() -> base::Result<int> {
       runtime::Runtime rt(g.runtime_options());
-      if (*force && !rt.exists(*id)) return 0;  // as runc: nothing to force away
-      auto r = rt.remove(*id, *force);
-      // Another delete --force that held the lock first removed it: what we were asked.
-      if (!r && *force && !rt.exists(*id)) return 0;
-      TRY(std::move(r));
+      TRY(rt.remove(*id, *force));
       return 0;
     };
   });
