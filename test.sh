@@ -8,9 +8,9 @@ cd "$(dirname "$0")"
 [ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (the tests make containers)" >&2; exit 1; }
 
 # Keep in step with setup.sh.
-PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev
+PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev
   libcli11-dev libfmt-dev libcap-dev libgtest-dev googletest bats busybox-static runc crun
-  iproute2 jq podman containerd nftables)
+  iproute2 jq podman containerd nftables skopeo umoci tmux)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,0 +1,8 @@
+// Placeholder until this command file is written.
+#include "cli/hull/commands.h"
+
+namespace hull::cli {
+
+void add_run(CLI::App&, Globals&, Action&) {}
+
+}  // namespace hull::cli

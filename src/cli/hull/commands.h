@@ -1,0 +1,32 @@
+// hull's commands: each file adds its subcommands to the app and runs them through the
+// engine library. The global flags are parsed once into Globals.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "base/error.h"
+#include "engine/engine.h"
+
+namespace hull::cli {
+
+struct Globals {
+  engine::Paths paths = engine::Paths::defaults();
+  bool debug = false;
+  engine::Engine engine() const { return engine::Engine(paths); }
+};
+
+// What a command does once its flags are parsed: an exit code, or an error (exit 125, as
+// docker's own failures; the container's own exit codes pass through).
+using Action = std::function<base::Result<int>()>;
+
+void add_image_commands(CLI::App& app, Globals& g, Action& action);  // cmd_image.cc
+void add_ns(CLI::App& app, Globals& g, Action& action);              // cmd_ns.cc
+void add_logs(CLI::App& app, Globals& g, Action& action);            // cmd_logs.cc
+void add_run(CLI::App& app, Globals& g, Action& action);             // cmd_run.cc
+void add_container_commands(CLI::App& app, Globals& g, Action& action);  // cmd_container.cc
+void add_ps(CLI::App& app, Globals& g, Action& action);              // cmd_ps.cc
+void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec.cc
+
+}  // namespace hull::cli
