@@ -1,0 +1,83 @@
+# Helpers for the black-box tests of the `hull` engine CLI (bats). Each test file gets its own
+# engine roots (--root/--runroot under $BATS_FILE_TMPDIR) with a busybox image imported once
+# from the same rootfs the runtime tests use (busybox-static + our probe as /bin/probe).
+# Teardown removes every container the test made and fails the test if any container record,
+# monitor, mount, cgroup or runtime state of it is left.
+
+load helpers
+
+HULL=${HULL:-$HULL_BUILD/hull}
+
+# The engine with this file's private roots.
+hull() { HULL_TEST_FILE=$BATS_FILE_TMPDIR "$HULL" --root "$ENGINE_ROOT" --runroot "$ENGINE_RUNROOT" "$@"; }
+
+# A rootfs tarball of the tests' busybox rootfs (with /bin/probe). Prints its path.
+busybox_tarball() {
+  local tar=$BATS_RUN_TMPDIR/busybox.tar
+  (
+    flock 9
+    if [ ! -e "$tar" ]; then
+      local rootfs
+      rootfs=$(base_rootfs) || exit 1
+      tar -C "$rootfs" --exclude ./.done -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+    fi
+  ) 9>"$BATS_RUN_TMPDIR/busybox.tar.lock" || return 1
+  echo "$tar"
+}
+
+# The image `busybox` in this file's store (imported once per file).
+ensure_busybox() {
+  hull images --format json 2>/dev/null | grep -q '"busybox:latest"' && return 0
+  hull import --change 'CMD ["sh"]' "$(busybox_tarball)" busybox >/dev/null
+}
+
+engine_setup_file() {
+  export ENGINE_ROOT=$BATS_FILE_TMPDIR/root ENGINE_RUNROOT=$BATS_FILE_TMPDIR/run
+  mkdir -p "$ENGINE_ROOT" "$ENGINE_RUNROOT"
+}
+setup_file() { engine_setup_file; }
+
+engine_setup() {
+  hull_setup
+  ensure_busybox
+}
+setup() { engine_setup; }
+
+# (Processes of hull, monitors included, carry HULL_TEST_FILE in their environment: the leak
+# check finds any that outlive a test by it.)
+
+# Every container of this file's root: ids, from the records on disk (not from hull itself,
+# so a broken `hull ps` cannot hide a leak).
+engine_container_ids() { ls "$ENGINE_ROOT/containers" 2>/dev/null || true; }
+
+engine_leaks() {
+  local id
+  for id in $(engine_container_ids); do echo "container record $id"; done
+  ls "$ENGINE_RUNROOT/oci" 2>/dev/null | grep -v '^seccomp-cache$' | sed 's/^/runtime state /'
+  ls "$ENGINE_ROOT/names" 2>/dev/null | sed 's/^/name /'
+  grep -F " $ENGINE_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
+  local d
+  for d in /sys/fs/cgroup/*/hull/* /sys/fs/cgroup/unified/hull/*; do
+    [ -d "$d" ] || continue
+    echo "cgroup $d"
+  done
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/environ" 2>/dev/null | tr '\0' '\n' | grep -c "^HULL_TEST_FILE=$BATS_FILE_TMPDIR\$")" = 0 ] ||
+      echo "process ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+  done
+}
+
+engine_teardown() {
+  local id
+  for id in $(engine_container_ids); do hull rm -f "$id" >/dev/null 2>&1 || true; done
+  local left
+  left=$(engine_leaks)
+  hull_teardown
+  if [ -n "$left" ]; then
+    echo "left behind:" >&2
+    echo "$left" >&2
+    return 1
+  fi
+}
+teardown() { engine_teardown; }
