@@ -10,7 +10,7 @@ say() { printf '==> %s\n' "$*"; }
 [ "$(id -u)" -eq 0 ] || { echo "setup.sh: run as root (it installs packages)" >&2; exit 1; }
 
 # Keep in step with test.sh.
-PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev
+PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev libssl-dev
   libcli11-dev libfmt-dev libcap-dev libgtest-dev googletest bats busybox-static runc crun
   iproute2 jq)
 

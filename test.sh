@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 [ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (the tests make containers)" >&2; exit 1; }
 
 # Keep in step with setup.sh.
-PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev
+PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev libssl-dev
   libcli11-dev libfmt-dev libcap-dev libgtest-dev googletest bats busybox-static runc crun
   iproute2 jq podman containerd nftables skopeo umoci tmux)
 
