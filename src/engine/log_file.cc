@@ -67,6 +67,7 @@ void wait_for_change(int ifd, int timeout_ms) {
 }
 
 constexpr size_t kBlock = 64 * 1024;
+constexpr size_t kWriteBatch = 128 * 1024;
 constexpr int kPollMs = 200;
 
 // Where the last `n` lines start: reads backwards from the end a block at a time, so a
@@ -203,19 +204,25 @@ Result<LogWriter> LogWriter::open(const std::string& path) {
 }
 
 Result<void> LogWriter::write(Stream stream, std::string_view data) {
-  if (data.empty()) return {};
   const std::string time = base::rfc3339_now();
   const char* name = stream_name(stream);
   std::string out;
-  out.reserve(data.size() + 80);
+  out.reserve(std::min(data.size() + 80, kWriteBatch));
   while (!data.empty()) {
     size_t nl = data.find('\n');
     size_t len = nl == std::string_view::npos ? data.size() : nl + 1;
     append_entry(out, data.substr(0, len), name, time);
     data.remove_prefix(len);
+    // A chunk of many short lines grows ~60 bytes a line: written in batches of whole
+    // lines, so the monitor stays small.
+    if (out.size() >= kWriteBatch && !data.empty()) {
+      TRY(base::sys::write_all(fd_.get(), out));
+      out.clear();
+    }
   }
   // One write(2) of whole lines: with O_APPEND a reader never sees half of one (a regular
   // file write is only cut short by a full disk, which write_all then reports).
+  if (out.empty()) return {};
   return base::sys::write_all(fd_.get(), out);
 }
 

@@ -15,7 +15,9 @@ namespace hull::engine {
 enum class Stream { kStdout, kStderr };
 
 // Appends lines to the log. Output is split at newlines; a chunk without one is written as
-// it is (as docker does for partial lines). Single-threaded; owned by the monitor.
+// it is (as docker does for partial lines). Only whole lines reach the file, each write(2)
+// holding whole lines (a chunk of very many lines goes in 128 KiB batches), so a reader never
+// sees half a line. Single-threaded, no buffers kept between calls: owned by the monitor.
 class LogWriter {
  public:
   static base::Result<LogWriter> open(const std::string& path);

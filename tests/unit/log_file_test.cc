@@ -112,6 +112,15 @@ TEST_F(LogFile, BytesThatAreNotUtf8DoNotFailTheWrite) {
   EXPECT_EQ(out_.text(), "a\xef\xbf\xbd" "b\n");
 }
 
+TEST_F(LogFile, AChunkOfManyShortLinesIsWrittenWhole) {
+  std::string chunk;
+  for (int i = 0; i < 20000; ++i) chunk += std::to_string(i % 10) + "\n";
+  write(Stream::kStdout, chunk);
+  EXPECT_EQ(file_lines().size(), 20000u);
+  ASSERT_TRUE(read({}));
+  EXPECT_EQ(out_.text(), chunk);
+}
+
 TEST_F(LogFile, TailOfABigFile) {
   // ~12 MB: the tail must come from the end, across several of the reader's blocks.
   auto w = LogWriter::open(path_);
