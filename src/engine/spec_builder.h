@@ -34,6 +34,9 @@ struct SpecInputs {
   // For a user without root, the rootless shape: a user namespace mapping it to root.
   bool rootless = false;
   unsigned host_uid = 0, host_gid = 0;
+  // The host can limit swap (cgroup v1 memory.memsw.*, v2 memory.swap.max). Without it, as
+  // docker: --memory sets no swap limit and --memory-swap is refused.
+  bool swap_accounting = true;
 };
 
 // The config.json for the container. Errors name the flag and value:
