@@ -231,6 +231,7 @@ Result<json> seccomp_from_file(const std::string& path, const std::vector<std::s
   // The OCI parser is the judge of the result: actions, operators, errnoRet placement.
   json spec = {{"ociVersion", oci::kSpecVersion},
                {"root", {{"path", "/"}}},
+               {"process", {{"args", {"x"}}, {"cwd", "/"}}},
                {"linux", {{"seccomp", *converted}}}};
   auto parsed = oci::parse_spec(spec.dump());
   if (!parsed) return std::move(parsed.error()).context(path);
