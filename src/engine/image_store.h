@@ -1,7 +1,7 @@
 // The local image store: content-addressed blobs (sha256) with OCI image semantics, layers
 // unpacked once (whiteouts converted for overlayfs) and shared between images, and an index
 // of names. Sources: rootfs tarballs (import), docker-save and OCI archives (load).
-// Layout under <root>/images: see docs/engine.md.
+// Layout under <root>/images: see docs/engine-images.md.
 #pragma once
 
 #include <set>
@@ -24,9 +24,12 @@ struct Image {
   std::string created;
 };
 
+struct ImageIndex;
+
 class ImageStore {
  public:
-  explicit ImageStore(std::string root);  // root: Paths::images()
+  explicit ImageStore(std::string root);  // root: Paths::images(); made absolute
+  const std::string& root() const { return root_; }
 
   // By name[:tag] (":latest" implied), by full id, or by a unique id prefix (>= 4 hex).
   base::Result<Image> find(const std::string& ref) const;
@@ -50,6 +53,8 @@ class ImageStore {
   base::Result<std::vector<std::string>> prune(bool all, const std::set<std::string>& in_use);
 
  private:
+  base::Result<Image> image_of(const ImageIndex& index, const std::string& id) const;
+
   std::string root_;
 };
 
