@@ -30,19 +30,19 @@ oci=/usr/local/bin/hull-oci
 
 say "making the busybox image from busybox-static (hull import; kept if it exists)"
 if ! /usr/local/bin/hull image inspect busybox >/dev/null 2>&1; then
-img=$(mktemp -d)
-mkdir -p "$img/rootfs/bin" "$img/rootfs/etc" "$img/rootfs/tmp" "$img/rootfs/root"
-chmod 1777 "$img/rootfs/tmp"
-chmod 0700 "$img/rootfs/root"
-cp /bin/busybox "$img/rootfs/bin/busybox"
-for applet in $(/bin/busybox --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$img/rootfs/bin/$applet"
-done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$img/rootfs/etc/passwd"
-echo 'root:x:0:' >"$img/rootfs/etc/group"
-tar -C "$img/rootfs" --numeric-owner -cf "$img/busybox.tar" .
-/usr/local/bin/hull import --change 'CMD ["sh"]' "$img/busybox.tar" busybox
-rm -rf "$img"
+  img=$(mktemp -d)
+  mkdir -p "$img/rootfs/bin" "$img/rootfs/etc" "$img/rootfs/tmp" "$img/rootfs/root"
+  chmod 1777 "$img/rootfs/tmp"
+  chmod 0700 "$img/rootfs/root"
+  cp /bin/busybox "$img/rootfs/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$img/rootfs/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$img/rootfs/etc/passwd"
+  echo 'root:x:0:' >"$img/rootfs/etc/group"
+  tar -C "$img/rootfs" --numeric-owner -cf "$img/busybox.tar" .
+  /usr/local/bin/hull import --change 'CMD ["sh"]' "$img/busybox.tar" busybox
+  rm -rf "$img"
 fi
 /usr/local/bin/hull images
 
