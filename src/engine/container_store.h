@@ -1,15 +1,21 @@
 // Container records of the engine: one directory per container under Paths::containers()
-// (record.json written atomically, config.json, the log, the overlay's upper and work
-// dirs), names as symlinks under Paths::names() (a name is taken by one symlink(2), so two
-// creates cannot both get it), lookups by name, full id or unique id prefix, like docker.
+// (record.json written atomically, config.json, the log, the overlay's upper and work dirs),
+// names as symlinks under Paths::names() (a name is taken by one symlink(2): two creates
+// cannot both get it), lookups by name, full id or unique id prefix, like docker.
+// Liveness is a lock, not a pid: the monitor holds monitor.lock for its whole life (the
+// creating command holds it until the record is complete), so a monitor killed by SIGKILL,
+// or a `hull run` that crashed half-way, is seen at once by the next command.
 #pragma once
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/fd.h"
@@ -21,20 +27,68 @@ enum class ContainerState { kCreating, kCreated, kRunning, kPaused, kExited };
 const char* state_name(ContainerState s);  // "created", "running", …
 
 struct ContainerRecord {
-  std::string id;    // 64 hex
-  std::string name;  // unique
+  std::string id;        // 64 hex
+  std::string name;      // unique
   std::string image;     // as the user named it
   std::string image_id;  // "sha256:…"
-  std::vector<std::string> command;  // entrypoint + cmd, as run
-  std::string created, started_at, finished_at;  // RFC 3339, "" when not yet
+  std::vector<std::string> command;  // the process's args, as made
+  std::string created, started_at, finished_at;  // RFC 3339; "" when not yet
   ContainerState state = ContainerState::kCreating;
-  pid_t pid = 0;          // the container's init, as the host sees it; 0 when not running
-  pid_t monitor_pid = 0;  // 0 when no monitor runs
-  uint64_t monitor_start_time = 0;  // guards against pid reuse
-  std::optional<int> exit_code;     // absent: unknown (the monitor died)
+  pid_t pid = 0;  // the container's init as the host sees it; 0 when not running
+  std::optional<int> exit_code;  // absent while running, or unknown (the monitor died)
   int restart_count = 0;
-  bool stop_requested = false;  // by stop/kill/rm: no restart, as docker
+  bool stop_requested = false;  // stop/kill/rm asked: no restart, as docker
+  bool monitor_alive = false;   // not stored: filled from the lock by load()
+
+  // What the monitor needs to (re)start the container, fixed at create.
+  bool tty = false;
+  bool interactive = false;
+  bool auto_remove = false;
+  std::string restart_policy = "no";
+  int stop_signal = 15;
+  int stop_timeout = 10;
+  std::vector<std::string> layer_dirs;  // the image's, bottom first
   std::map<std::string, std::string> labels;
+  nlohmann::json run_options;  // the flags as typed, for inspect
 };
+
+nlohmann::json record_json(const ContainerRecord& r);
+base::Result<ContainerRecord> record_from_json(const nlohmann::json& j);
+
+class ContainerStore {
+ public:
+  explicit ContainerStore(const Paths& paths)
+      : dir_(paths.containers()), names_(paths.names()) {}
+
+  std::string dir_of(const std::string& id) const { return dir_ + "/" + id; }
+
+  // Takes the name, makes the directory and writes the record (state creating). Returns
+  // monitor.lock held: the caller keeps it until the record is complete, and hands it to
+  // the monitor it forks.
+  base::Result<base::Fd> create(const ContainerRecord& r) const;
+  // Takes monitor.lock for a monitor about to start; fails if one already holds it.
+  base::Result<base::Fd> lock_monitor(const std::string& id) const;
+
+  // By name, full id or unique prefix of an id.
+  base::Result<std::string> resolve(const std::string& ref) const;
+  base::Result<ContainerRecord> load(const std::string& id) const;
+  std::vector<ContainerRecord> load_all() const;
+  // Read-modify-write under record.lock.
+  base::Result<ContainerRecord> update(const std::string& id,
+                                       const std::function<void(ContainerRecord&)>& change) const;
+  base::Result<void> rename(const std::string& id, const std::string& new_name) const;
+  // Removes the directory and the name (only if the name still points at this id).
+  base::Result<void> remove(const ContainerRecord& r) const;
+
+ private:
+  std::string dir_;
+  std::string names_;
+};
+
+// 64 hex from getrandom(2).
+std::string new_container_id();
+// "quirky_hopper": a free, readable name, as docker makes.
+std::string random_name();
+base::Result<void> validate_name(const std::string& name);
 
 }  // namespace hull::engine

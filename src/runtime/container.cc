@@ -153,6 +153,16 @@ Result<int> Runtime::run(const std::string& id, const CreateOptions& opt, bool d
   return code;
 }
 
+Result<OwnedInit> Runtime::run_owned(const std::string& id, const CreateOptions& opt) {
+  ASSIGN_OR_RETURN(Launched l, launch(store_, id, opt, LaunchMode::kRun));
+  run_hooks_warn(l.record.poststart, "poststart", hook_state(l.record, oci::Status::kRunning));
+  OwnedInit out;
+  out.pid = l.record.pid;
+  out.pidfd = std::move(l.pidfd);
+  out.pty_master = std::move(l.pty_master);
+  return out;
+}
+
 Result<ContainerInfo> Runtime::state(const std::string& id) const {
   // No lock: a create blocked in a hook must not hold up `state` or `list`.
   ASSIGN_OR_RETURN(ContainerDir dir, store_.peek(id));

@@ -61,10 +61,16 @@ struct ChildPlan {
   const std::vector<Fd>* cgroup_join_fds;
   bool setgroups_denied;
   int preserve_fds;
+  const int* stdio;
 };
 
 Result<std::string> child_steps(const ChildPlan& plan, const Channel& chan) {
   const oci::Process& p = *plan.process;
+  for (int i = 0; i < 3; ++i) {
+    if (plan.stdio[i] >= 0 && plan.stdio[i] != i && ::dup2(plan.stdio[i], i) < 0) {
+      return Error("dup2 stdio " + std::to_string(i), errno);
+    }
+  }
   for (const auto& fd : *plan.cgroup_join_fds) {
     if (::write(fd.get(), "0", 1) != 1) return Error("join cgroup (write 0 to tasks)", errno);
   }
@@ -129,15 +135,16 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
     ASSIGN_OR_RETURN(std::string text, base::sys::read_file(dir.path() + "/config.json"));
     ASSIGN_OR_RETURN(spec, oci::parse_spec(text));
   }
+  const bool partial = opt.only_namespaces != 0;
   std::optional<SeccompProgram> seccomp;
-  if (spec->linux.seccomp) {
+  if (spec->linux.seccomp && !partial) {
     ASSIGN_OR_RETURN(seccomp, compile_seccomp_cached(*spec->linux.seccomp,
                                                      rt.options().root + "/seccomp-cache"));
   }
   std::unique_ptr<Cgroup> cgroup;
   std::vector<Fd> join_fds;
   int cgroup_fd = -1;
-  if (!rec.cgroups_path.empty()) {
+  if (!rec.cgroups_path.empty() && !partial) {
     cgroup = make_cgroup(rec.cgroups_path, rec.id);
     // v1: the tasks files of the existing directories; v2 has none, and create() (which
     // only opens the existing directory there) gives the fd for CLONE_INTO_CGROUP.
@@ -154,6 +161,10 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
 
   bool has_pid_ns = false;
   int ns_flags = foreign_namespaces(rec.pid, &has_pid_ns);
+  if (partial) {
+    ns_flags &= opt.only_namespaces;
+    has_pid_ns = has_pid_ns && (opt.only_namespaces & CLONE_NEWPID);
+  }
   if (has_pid_ns && ::setns(init.get(), CLONE_NEWPID) != 0) {
     return Error("setns into the container's pid namespace", errno);
   }
@@ -172,7 +183,7 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
     ChildPlan plan{&process,        seccomp ? &*seccomp : nullptr,
                    init.get(),      ns_flags,
                    &join_fds,       setgroups_denied,
-                   opt.preserve_fds};
+                   opt.preserve_fds,    opt.stdio};
     exec_child(plan, child_chan);
   }
   child_chan.close();

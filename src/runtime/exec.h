@@ -17,6 +17,11 @@ struct ExecOptions {
   std::string pid_file;
   bool detach = false;
   int preserve_fds = 0;
+  // Only these namespaces (CLONE_NEW* flags) are joined; the others stay the caller's, and
+  // the container's cgroup and seccomp filter are not taken (`hull exec --ns net`: host
+  // tools in the container's network). 0: everything, as exec does.
+  int only_namespaces = 0;
+  int stdio[3] = {-1, -1, -1};  // fds to become the process's 0, 1, 2 (-1: inherited)
 };
 
 // Returns the process's exit code (0 once it runs, with detach).

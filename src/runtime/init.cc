@@ -180,10 +180,33 @@ Result<Fd> wait_for_start(const InitConfig& cfg) {
   ::_exit(1);
 }
 
+// The caller's fds become our 0, 1, 2 (dup2 leaves the copies inheritable; the originals
+// are close-on-exec).
+Result<void> take_stdio(const int* stdio) {
+  for (int i = 0; i < 3; ++i) {
+    if (stdio[i] >= 0 && stdio[i] != i && ::dup2(stdio[i], i) < 0) {
+      return Error("dup2 stdio " + std::to_string(i), errno);
+    }
+  }
+  return {};
+}
+
+// Dies with the monitor: set after the last credential change (which would clear it), and
+// checked against a parent that is already gone.
+Result<void> die_with_parent(int sig, pid_t parent) {
+  if (::prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0) return Error("prctl PR_SET_PDEATHSIG", errno);
+  if (::getppid() != parent) return Error("the container's parent exited during setup");
+  return {};
+}
+
 }  // namespace
 
 void container_init(const InitConfig& cfg) {
   if (cfg.close_first_fd >= 0) ::close(cfg.close_first_fd);
+  pid_t parent = ::getppid();
+  if (cfg.stdio) {
+    if (auto r = take_stdio(cfg.stdio); !r) fail(*cfg.channel, -1, r.error());
+  }
   const oci::Spec& spec = *cfg.spec;
   const Channel& chan = *cfg.channel;
   auto exe = setup(cfg, spec);
@@ -207,6 +230,9 @@ void container_init(const InitConfig& cfg) {
                          state_as_seen_inside(next->payload));
       !r) {
     fail(chan, report_fd, r.error());
+  }
+  if (cfg.parent_death_signal) {
+    if (auto r = die_with_parent(cfg.parent_death_signal, parent); !r) fail(chan, report_fd, r.error());
   }
   fail(chan, report_fd, exec_image(spec.process, *exe, cfg.preserve_fds));
 }

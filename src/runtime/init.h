@@ -25,10 +25,10 @@ struct InitConfig {
   bool unshare_cgroupns = false;  // cgroup ns made after the parent moved us into the cgroup
   bool unshare_timens = false;    // time ns made here so offsets can be written first
   bool user_namespace = false;    // a new user namespace was made by clone3
-  const SeccompProgram* seccomp = nullptr;
-  const std::vector<base::Fd>* cgroup_join_fds =
-      nullptr;  // v1: write "0" to join (cgroup.h)  // compiled by the parent; the child only loads
-                // it
+  const SeccompProgram* seccomp = nullptr;  // compiled by the parent; the child only loads it
+  const std::vector<base::Fd>* cgroup_join_fds = nullptr;  // v1: write "0" to join (cgroup.h)
+  const int* stdio = nullptr;    // CreateOptions::stdio
+  int parent_death_signal = 0;   // CreateOptions::parent_death_signal
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);

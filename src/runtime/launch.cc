@@ -205,6 +205,9 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     cfg.user_namespace = plan.user_namespace;
     cfg.seccomp = seccomp ? &*seccomp : nullptr;
     cfg.cgroup_join_fds = &cgroup_join_fds;
+    cfg.stdio = opt.stdio;
+    cfg.parent_death_signal = opt.parent_death_signal;
+    cfg.rootfs.overlay = opt.rootfs_overlay ? &*opt.rootfs_overlay : nullptr;
     container_init(cfg);
   }
   child_chan.close();

@@ -14,6 +14,7 @@
 
 #include "base/sys.h"
 #include "oci/mount_options.h"
+#include "runtime/container.h"
 #include "runtime/path_in_root.h"
 #include "runtime/rootfs_internal.h"
 
@@ -188,6 +189,47 @@ Result<void> readonly_path(int root_fd, const std::string& path) {
   return remount_bind(path, MS_RDONLY | MS_REC, path);
 }
 
+// The filesystem context's own log says why overlayfs refused (a bad lower dir, say), which
+// errno alone does not.
+std::string fs_context_message(int fs) {
+  char buf[512];
+  ssize_t n = ::read(fs, buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  while (n > 0 && buf[n - 1] == '\n') --n;
+  buf[n] = 0;
+  return std::string(": ") + (buf[0] && buf[1] == ' ' ? buf + 2 : buf);
+}
+
+// With the new mount API: every lower dir is one "lowerdir+" (kernel 6.8+), so no option
+// string reaches the page-size limit however many layers an image has.
+Result<void> mount_overlay(const Overlay& o, const std::string& target) {
+  Fd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
+  if (!fs) return Error("fsopen overlay", errno);
+  auto set = [&](const char* key, const std::string& value) -> Result<void> {
+    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) {
+      int err = errno;
+      return Error(std::string("overlay ") + key + "=" + value + fs_context_message(fs.get()), err);
+    }
+    return {};
+  };
+  for (auto it = o.lower_dirs.rbegin(); it != o.lower_dirs.rend(); ++it) {
+    TRY(set("lowerdir+", *it));  // the first given is the top one
+  }
+  TRY(set("upperdir", o.upper_dir));
+  TRY(set("workdir", o.work_dir));
+  if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    int err = errno;
+    return Error("create overlay on " + target + fs_context_message(fs.get()), err);
+  }
+  Fd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, 0)));
+  if (!mnt) return Error("fsmount overlay", errno);
+  if (::syscall(SYS_move_mount, mnt.get(), "", AT_FDCWD, target.c_str(),
+                MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    return Error("move_mount overlay to " + target, errno);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& opt) {
@@ -196,8 +238,12 @@ Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& opt) {
   TRY(do_mount("", "/", "", propagation, "", "/"));
   // Only a shared "/" can leave the rootfs's parent shared; skip reading mountinfo otherwise.
   if (propagation & MS_SHARED) TRY(make_parent_private(root));
-  // pivot_root needs the new root to be a mount point; binding it onto itself makes it one.
-  TRY(do_mount(root, root, "", MS_BIND | MS_REC, "", root));
+  if (opt.overlay) {
+    TRY_CTX(mount_overlay(*opt.overlay, root), "rootfs overlay");
+  } else {
+    // pivot_root needs the new root to be a mount point; binding it onto itself makes it one.
+    TRY(do_mount(root, root, "", MS_BIND | MS_REC, "", root));
+  }
   ASSIGN_OR_RETURN(Fd root_fd, base::sys::open(root, O_PATH | O_DIRECTORY));
   TRY(rootfs_detail::mount_all(spec, root_fd.get()));
   TRY(rootfs_detail::setup_dev(spec, root_fd.get(), opt));

@@ -13,6 +13,8 @@ struct RootfsOptions {
   // In a new user namespace device nodes cannot be made: default devices are bind-mounted
   // from the host's /dev instead of made with mknod.
   bool in_user_namespace = false;
+  // Mounted on root.path instead of binding root.path onto itself (container.h).
+  const struct Overlay* overlay = nullptr;
 };
 
 // Before pivot: makes "/" rslave (or spec.linux.rootfsPropagation) so nothing leaks to the

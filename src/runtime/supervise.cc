@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "base/sys.h"
+#include "base/terminal.h"
 
 namespace hull::runtime {
 
@@ -18,25 +19,6 @@ using base::Result;
 namespace {
 constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM, SIGUSR1,
                               SIGUSR2, SIGCONT, SIGWINCH, SIGALRM, SIGPWR};
-
-// Raw mode on our terminal while relaying, restored on every way out.
-class RawTerminal {
- public:
-  explicit RawTerminal(int fd) : fd_(fd) {
-    if (::tcgetattr(fd, &saved_) != 0) return;
-    termios raw = saved_;
-    ::cfmakeraw(&raw);
-    active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
-  }
-  ~RawTerminal() {
-    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
-  }
-
- private:
-  int fd_;
-  termios saved_{};
-  bool active_ = false;
-};
 
 void copy_winsize(int from, int to) {
   winsize ws{};
@@ -70,7 +52,7 @@ Result<void> Supervisor::block_signals() {
 
 Result<int> Supervisor::wait(pid_t pid, int pidfd, int pty_master) {
   bool relay = pty_master >= 0;
-  std::optional<RawTerminal> raw;
+  std::optional<base::RawTerminal> raw;
   if (relay && ::isatty(0)) {
     raw.emplace(0);
     copy_winsize(0, pty_master);

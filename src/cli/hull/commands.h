@@ -14,12 +14,16 @@ namespace hull::cli {
 struct Globals {
   engine::Paths paths = engine::Paths::defaults();
   bool debug = false;
-  engine::Engine engine() const { return engine::Engine(paths); }
+  engine::Engine engine() const { return engine::Engine(paths, debug); }
 };
 
 // What a command does once its flags are parsed: an exit code, or an error (exit 125, as
 // docker's own failures; the container's own exit codes pass through).
 using Action = std::function<base::Result<int>()>;
+
+// Relays our stdio to a started container until it exits; its exit code (cmd_run.cc).
+base::Result<int> attach_and_wait(engine::Engine& e, const std::string& id, base::Fd sock,
+                                  bool interactive, bool tty);
 
 void add_image_commands(CLI::App& app, Globals& g, Action& action);  // cmd_image.cc
 void add_ns(CLI::App& app, Globals& g, Action& action);              // cmd_ns.cc
@@ -27,6 +31,7 @@ void add_logs(CLI::App& app, Globals& g, Action& action);            // cmd_logs
 void add_run(CLI::App& app, Globals& g, Action& action);             // cmd_run.cc
 void add_container_commands(CLI::App& app, Globals& g, Action& action);  // cmd_container.cc
 void add_ps(CLI::App& app, Globals& g, Action& action);              // cmd_ps.cc
+void add_inspect_commands(CLI::App& app, Globals& g, Action& action);  // cmd_inspect.cc
 void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec.cc
 
 }  // namespace hull::cli

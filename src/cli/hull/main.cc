@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   cli::add_run(app, g, action);
   cli::add_container_commands(app, g, action);
   cli::add_ps(app, g, action);
+  cli::add_inspect_commands(app, g, action);
   cli::add_exec(app, g, action);
   cli::add_logs(app, g, action);
   cli::add_image_commands(app, g, action);

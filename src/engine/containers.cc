@@ -1,0 +1,344 @@
+// The container lifecycle of the engine: create (record, spec, writable layer), start (the
+// monitor), stop, kill, rm, wait, pause, rename. Waiting for an exit listens on the
+// monitor's socket: its end is the container's end, with every record written.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/clock.h"
+#include "base/signals.h"
+#include "base/sys.h"
+#include "engine/attach.h"
+#include "engine/engine.h"
+#include "engine/monitor.h"
+#include "engine/spec_builder.h"
+#include "runtime/container.h"
+#include "runtime/manage.h"
+
+namespace hull::engine {
+
+using base::Error;
+using base::Fd;
+using base::Result;
+
+namespace {
+
+bool running(const ContainerRecord& r) {
+  return r.monitor_alive &&
+         (r.state == ContainerState::kRunning || r.state == ContainerState::kPaused);
+}
+
+// Reads the monitor's stream until its exit message or its end. False on timeout.
+// timeout_ms < 0: no limit.
+bool wait_for_end(int sock, int timeout_ms, std::optional<int>* code) {
+  char buf[65537];
+  for (;;) {
+    pollfd p{sock, POLLIN, 0};
+    int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return false;
+    ssize_t got = ::recv(sock, buf, sizeof buf, 0);
+    if (got <= 0) return true;
+    if (static_cast<AttachTag>(buf[0]) == AttachTag::kExit) {
+      if (got > 1 && code) *code = std::atoi(std::string(buf + 1, got - 1).c_str());
+      // The monitor exits right after: its socket's end means everything is written.
+      while (::recv(sock, buf, sizeof buf, 0) > 0) {
+      }
+      return true;
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> Engine::resolve_namespaces(const RunOptions& run,
+                                        std::map<oci::NamespaceType, std::string>* join) const {
+  const struct {
+    const std::string& value;
+    const char* flag;
+    oci::NamespaceType type;
+  } modes[] = {{run.network, "--network", oci::NamespaceType::kNetwork},
+               {run.pid, "--pid", oci::NamespaceType::kPid},
+               {run.ipc, "--ipc", oci::NamespaceType::kIpc}};
+  for (const auto& m : modes) {
+    if (m.value.rfind("container:", 0) != 0) continue;
+    std::string ref = m.value.substr(10);
+    auto other = find(ref);
+    if (!other) return std::move(other.error()).context(m.flag);
+    if (!running(*other)) {
+      return Error(std::string(m.flag) + " " + m.value + ": container " + ref + " is not running")
+          .hint("start it first");
+    }
+    (*join)[m.type] = "/proc/" + std::to_string(other->pid) + "/ns/" +
+                      oci::namespace_info(m.type).proc_name;
+  }
+  return {};
+}
+
+namespace {
+
+struct Made {
+  std::string id;
+  Fd lock;
+};
+
+}  // namespace
+
+static Result<Made> make_container(Engine& e, const ContainerStore& store, const RunOptions& run,
+                                   const std::map<oci::NamespaceType, std::string>& join) {
+  auto image = e.images().find(run.image);
+  if (!image) {
+    return Error("no such image: " + run.image)
+        .hint("`hull images` lists the images here; `hull import` or `hull load` adds one");
+  }
+  ContainerRecord rec;
+  rec.id = new_container_id();
+  rec.name = run.name.empty() ? random_name() : run.name;
+  rec.image = run.image;
+  rec.image_id = image->id;
+  rec.created = base::rfc3339_now();
+  rec.tty = run.tty;
+  rec.interactive = run.interactive;
+  rec.auto_remove = run.remove;
+  rec.restart_policy = run.restart;
+  rec.layer_dirs = image->layer_dirs;
+  ASSIGN_OR_RETURN(RestartPolicy policy, parse_restart(run.restart));
+  if (policy.kind != RestartPolicy::kNo && run.remove) {
+    return Error("--restart " + run.restart + " and --rm cannot be used together");
+  }
+  std::string stop_signal = !run.stop_signal.empty() ? run.stop_signal : image->config.stop_signal;
+  if (!stop_signal.empty()) {
+    ASSIGN_OR_RETURN(rec.stop_signal, parse_signal(stop_signal, "--stop-signal"));
+  }
+  if (run.stop_timeout) rec.stop_timeout = *run.stop_timeout;
+  for (const auto& l : run.labels) {
+    size_t eq = l.find('=');
+    rec.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  std::string dir = store.dir_of(rec.id);
+  SpecInputs in;
+  in.run = &run;
+  in.image = &image->config;
+  in.id = rec.id;
+  in.rootfs = dir + "/rootfs";
+  in.lookup_dirs.assign(image->layer_dirs.rbegin(), image->layer_dirs.rend());
+  in.join = join;
+  in.cgroups_path = "/hull/" + rec.id;
+  in.rootless = ::geteuid() != 0;
+  in.host_uid = ::geteuid();
+  in.host_gid = ::getegid();
+  ASSIGN_OR_RETURN(nlohmann::json spec, build_spec(in));
+  rec.command = spec["process"].value("args", std::vector<std::string>{});
+  rec.run_options = {{"network", run.network}, {"pid", run.pid},       {"ipc", run.ipc},
+                     {"uts", run.uts},         {"memory", run.memory}, {"cpus", run.cpus},
+                     {"hostname", spec.value("hostname", "")}};
+
+  // A random name can collide: draw again, a few times.
+  auto lock = store.create(rec);
+  for (int i = 0; !lock && run.name.empty() && i < 5; ++i) {
+    rec.name = random_name();
+    lock = store.create(rec);
+  }
+  if (!lock) return std::move(lock.error());
+  auto finish = [&]() -> Result<void> {
+    for (const char* sub : {"/rootfs", "/upper", "/work"}) TRY(base::sys::mkdir(dir + sub, 0700));
+    // The rootfs dir is only the overlay's mount point; the container sees the overlay.
+    ::chmod((dir + "/rootfs").c_str(), 0755);
+    TRY(base::sys::write_file_atomic(dir + "/config.json", spec.dump(), 0600));
+    TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
+    return {};
+  };
+  if (auto r = finish(); !r) {
+    (void)store.remove(rec);
+    return std::move(r.error());
+  }
+  return Made{rec.id, std::move(*lock)};
+}
+
+Result<std::string> Engine::create(const RunOptions& run) {
+  std::map<oci::NamespaceType, std::string> join;
+  TRY(resolve_namespaces(run, &join));
+  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, run, join));
+  return m.id;
+}
+
+static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::string& id,
+                                    Fd lock, bool attach) {
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) != 0) return Error("pipe", errno);
+  Fd status_read(status[0]), status_write(status[1]);
+  Fd ours, theirs;
+  if (attach) {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+      return Error("socketpair", errno);
+    }
+    ours.reset(sp[0]);
+    theirs.reset(sp[1]);
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) return Error("fork the monitor", errno);
+  if (pid == 0) {
+    status_read.reset();
+    ours.reset();
+    MonitorConfig cfg{paths, id, debug, std::move(lock), std::move(status_write),
+                      std::move(theirs)};
+    run_monitor(std::move(cfg));
+  }
+  status_write.reset();
+  theirs.reset();
+  lock.reset();  // the monitor holds it now
+  ASSIGN_OR_RETURN(std::string reply, base::sys::read_fd(status_read.get()));
+  if (reply == "ok") return Started{id, std::move(ours)};
+  if (!reply.empty() && reply[0] == 'E') return Error::deserialize(reply.substr(1));
+  return Error("the monitor of container " + id.substr(0, 12) + " exited before it started");
+}
+
+Result<Started> Engine::start(const std::string& ref, bool attach) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (running(r)) return Error("container " + ref + " is already running");
+  ASSIGN_OR_RETURN(Fd lock, store_.lock_monitor(r.id));
+  TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = false; }));
+  return fork_monitor(paths_, debug_, r.id, std::move(lock), attach);
+}
+
+Result<Started> Engine::run(const RunOptions& run) {
+  std::map<oci::NamespaceType, std::string> join;
+  TRY(resolve_namespaces(run, &join));
+  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, run, join));
+  bool attach = !run.detach;
+  auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach);
+  if (!started) {
+    // As nothing ran, nothing of it stays (docker keeps a created container here).
+    if (auto r = store_.load(m.id)) (void)store_.remove(*r);
+    return std::move(started.error());
+  }
+  return started;
+}
+
+Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return {};
+  TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
+  auto sock = connect_monitor(monitor_socket(paths_, r.id));
+  if (!sock) return {};  // the monitor just ended
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  // A frozen process takes no signal until thawed.
+  if (r.state == ContainerState::kPaused) (void)unpause(r.id);
+  (void)rt.kill(r.id, r.stop_signal, false);
+  int seconds = timeout.value_or(r.stop_timeout);
+  if (wait_for_end(sock->get(), seconds * 1000, nullptr)) return {};
+  (void)rt.kill(r.id, SIGKILL, true);
+  wait_for_end(sock->get(), -1, nullptr);
+  return {};
+}
+
+Result<void> Engine::kill(const std::string& ref, int sig) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return Error("container " + ref + " is not running");
+  TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  return rt.kill(r.id, sig, false);
+}
+
+Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout) {
+  TRY(stop(ref, timeout));
+  ASSIGN_OR_RETURN(Started s, start(ref, false));
+  (void)s;
+  return {};
+}
+
+Result<void> Engine::remove(const std::string& ref, bool force) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (running(r)) {
+    if (!force) {
+      return Error("cannot remove container " + ref + ": it is " + state_name(r.state))
+          .hint("stop it first, or use rm -f");
+    }
+    TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
+    runtime::Runtime rt({paths_.runtime_root(), debug_});
+    if (auto sock = connect_monitor(monitor_socket(paths_, r.id))) {
+      (void)rt.kill(r.id, SIGKILL, true);
+      wait_for_end(sock->get(), -1, nullptr);
+    }
+  }
+  // The monitor is gone now; whatever it could not clean (it was killed) goes here.
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  TRY(rt.remove(r.id, true));
+  ::unlink(monitor_socket(paths_, r.id).c_str());
+  if (auto now = store_.load(r.id)) TRY(store_.remove(*now));
+  return {};
+}
+
+Result<std::optional<int>> Engine::wait(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  std::optional<int> code = r.exit_code;
+  if (running(r) || (r.monitor_alive && r.state == ContainerState::kCreated)) {
+    if (auto sock = connect_monitor(monitor_socket(paths_, r.id))) {
+      wait_for_end(sock->get(), -1, &code);
+    }
+    if (auto now = store_.load(r.id)) code = now->exit_code;
+  }
+  return code;
+}
+
+Result<void> Engine::pause(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return Error("container " + ref + " is not running");
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  TRY(runtime::pause(rt, r.id));
+  TRY(store_.update(r.id, [](ContainerRecord& c) { c.state = ContainerState::kPaused; }));
+  return {};
+}
+
+Result<void> Engine::unpause(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (r.state != ContainerState::kPaused || !r.monitor_alive) {
+    return Error("container " + ref + " is not paused");
+  }
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  TRY(runtime::resume(rt, r.id));
+  TRY(store_.update(r.id, [](ContainerRecord& c) { c.state = ContainerState::kRunning; }));
+  return {};
+}
+
+Result<void> Engine::rename(const std::string& ref, const std::string& new_name) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  return store_.rename(r.id, new_name);
+}
+
+Result<Fd> Engine::attach(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return Error("container " + ref + " is not running");
+  return connect_monitor(monitor_socket(paths_, r.id));
+}
+
+Result<oci::Spec> Engine::spec_of(const ContainerRecord& c) const {
+  return oci::load_bundle(store_.dir_of(c.id));
+}
+
+Result<std::vector<pid_t>> Engine::pids(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return Error("container " + ref + " is not running");
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  return runtime::ps(rt, r.id);
+}
+
+Result<nlohmann::json> Engine::stats(const std::string& ref) {
+  ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (!running(r)) return Error("container " + ref + " is not running");
+  runtime::Runtime rt({paths_.runtime_root(), debug_});
+  nlohmann::json out;
+  TRY(runtime::events(rt, r.id, std::chrono::milliseconds(0), true, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded()) out = j.value("data", nlohmann::json::object());
+  }));
+  return out;
+}
+
+}  // namespace hull::engine

@@ -1,0 +1,31 @@
+// The per-container monitor: a small single-threaded process forked by the command that
+// starts a container. It clones the container (through the runtime library, so the init
+// is its child), reaps it, records the exit code and time, writes stdout/stderr to the log,
+// holds the pty, serves attach clients on <run_root>/sockets/<id>, applies the restart
+// policy and, for --rm, removes the container. It holds monitor.lock for its whole life.
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "engine/paths.h"
+
+namespace hull::engine {
+
+struct MonitorConfig {
+  Paths paths;
+  std::string id;
+  bool debug = false;
+  base::Fd lock;          // monitor.lock, held
+  base::Fd status;        // write end: "" (EOF) after a start failure report, or "ok"
+  base::Fd first_client;  // attached from the start (`hull run` in the foreground), or none
+};
+
+// Never returns: the process exits when the container is gone for good.
+[[noreturn]] void run_monitor(MonitorConfig cfg);
+
+// The attach socket of a container.
+std::string monitor_socket(const Paths& paths, const std::string& id);
+
+}  // namespace hull::engine
