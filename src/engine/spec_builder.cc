@@ -206,7 +206,7 @@ Result<json> build_spec(const SpecInputs& in) {
   // is provided is the engine's decision (docs/engine-defaults.md).
   ASSIGN_OR_RETURN(NamespacePlan ns, plan_namespaces(run, in.join));
   ASSIGN_OR_RETURN(std::string hostname, hostname_of(in, ns));
-  ASSIGN_OR_RETURN(std::vector<std::string> caps, capability_set(run));
+  ASSIGN_OR_RETURN(std::vector<std::string> caps, capability_set(run, in.available_capabilities));
   ASSIGN_OR_RETURN(SecurityOpts sec, parse_security_opts(run.security_opts));
 
   json spec;

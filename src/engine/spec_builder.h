@@ -37,6 +37,10 @@ struct SpecInputs {
   // The host can limit swap (cgroup v1 memory.memsw.*, v2 memory.swap.max). Without it, as
   // docker: --memory sets no swap limit and --memory-swap is refused.
   bool swap_accounting = true;
+  // What --privileged and --cap-add ALL grant: the engine's own bounding set ("CAP_…"), since
+  // a process cannot hand out a capability it lacks (in a container, say). Empty: every
+  // capability oci/capabilities.h knows.
+  std::vector<std::string> available_capabilities;
 };
 
 // The config.json for the container. Errors name the flag and value:

@@ -120,14 +120,16 @@ const std::vector<std::string>& default_capabilities() {
   return caps;
 }
 
-Result<std::vector<std::string>> capability_set(const RunOptions& run) {
+Result<std::vector<std::string>> capability_set(const RunOptions& run,
+                                                const std::vector<std::string>& available) {
   ASSIGN_OR_RETURN(auto add, normalize_caps(run.cap_add, "--cap-add"));
   ASSIGN_OR_RETURN(auto drop, normalize_caps(run.cap_drop, "--cap-drop"));
+  const std::vector<std::string> all = available.empty() ? oci::all_capability_names() : available;
   std::vector<std::string> caps;
   if (run.privileged) {
-    caps = oci::all_capability_names();  // --cap-add/--cap-drop change nothing then (docker)
+    caps = all;  // --cap-add/--cap-drop change nothing then (docker)
   } else if (contains(add, "ALL")) {
-    for (const auto& c : oci::all_capability_names()) {
+    for (const auto& c : all) {
       if (!contains(drop, c)) caps.push_back(c);
     }
   } else if (contains(drop, "ALL")) {

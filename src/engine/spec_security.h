@@ -17,10 +17,12 @@ namespace hull::engine::spec_detail {
 // Docker's default capabilities, in number order.
 const std::vector<std::string>& default_capabilities();
 
-// The container's capabilities ("CAP_X", in number order): every one the OCI layer knows for
-// --privileged, else the defaults with docker's --cap-add/--cap-drop rules (names with or
-// without CAP_, any case; ALL). Unknown names are errors naming the flag.
-base::Result<std::vector<std::string>> capability_set(const RunOptions& run);
+// The container's capabilities ("CAP_X", in number order): all of `available` (empty: every
+// one the OCI layer knows) for --privileged, else the defaults with docker's --cap-add and
+// --cap-drop rules (names with or without CAP_, any case; ALL is `available`). Unknown names
+// are errors naming the flag.
+base::Result<std::vector<std::string>> capability_set(const RunOptions& run,
+                                                      const std::vector<std::string>& available);
 
 struct SecurityOpts {
   bool no_new_privileges = false;

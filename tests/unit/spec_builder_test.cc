@@ -364,6 +364,18 @@ TEST_F(SpecBuilderTest, PrivilegedLiftsTheDefaults) {
   EXPECT_FALSE(contains(strings(mount_at(s, "/sys/fs/cgroup")["options"]), "ro"));
 }
 
+TEST_F(SpecBuilderTest, PrivilegedGrantsWhatTheEngineHas) {
+  in.available_capabilities = {"CAP_KILL", "CAP_CHOWN", "CAP_SYS_ADMIN"};
+  run.privileged = true;
+  EXPECT_EQ(strings(build()["process"]["capabilities"]["bounding"]),
+            (std::vector<std::string>{"CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"}));
+  run.privileged = false;
+  run.cap_add = {"ALL"};
+  run.cap_drop = {"KILL"};
+  EXPECT_EQ(strings(build()["process"]["capabilities"]["bounding"]),
+            (std::vector<std::string>{"CAP_CHOWN", "CAP_SYS_ADMIN"}));
+}
+
 // ---- rlimits, no_new_privs, --security-opt
 
 TEST_F(SpecBuilderTest, Ulimits) {
