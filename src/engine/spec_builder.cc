@@ -49,9 +49,8 @@ Result<std::vector<std::string>> process_args(const RunOptions& run, const Image
 // KEY=VALUE into env, replacing an earlier KEY where it stands (docker's order).
 void set_env(std::vector<std::string>& env, const std::string& entry) {
   std::string key = entry.substr(0, entry.find('='));
-  auto same = std::find_if(env.begin(), env.end(), [&](const std::string& e) {
-    return e.substr(0, e.find('=')) == key;
-  });
+  auto same = std::find_if(env.begin(), env.end(),
+                           [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
   if (same != env.end()) {
     *same = entry;
   } else {
@@ -153,9 +152,12 @@ Result<json> annotations(const RunOptions& run) {
 // hull refuses the flags rather than silently dropping them.
 Result<void> refuse_rootless_limits(const RunOptions& run) {
   const std::pair<const char*, const std::string*> limits[] = {
-      {"--memory", &run.memory},     {"--memory-swap", &run.memory_swap},
-      {"--cpus", &run.cpus},         {"--cpu-shares", &run.cpu_shares},
-      {"--cpuset-cpus", &run.cpuset_cpus}, {"--pids-limit", &run.pids_limit},
+      {"--memory", &run.memory},
+      {"--memory-swap", &run.memory_swap},
+      {"--cpus", &run.cpus},
+      {"--cpu-shares", &run.cpu_shares},
+      {"--cpuset-cpus", &run.cpuset_cpus},
+      {"--pids-limit", &run.pids_limit},
   };
   for (const auto& [flag, value] : limits) {
     if (!value->empty()) {
@@ -168,8 +170,8 @@ Result<void> refuse_rootless_limits(const RunOptions& run) {
 Result<json> seccomp_json(const SecurityOpts& sec, const std::vector<std::string>& caps) {
   if (sec.seccomp == SecurityOpts::Seccomp::kFile) {
     auto s = seccomp_from_file(sec.seccomp_path, caps);
-    if (!s) return std::move(s.error()).context(flag_at("--security-opt", "seccomp=" +
-                                                                               sec.seccomp_path));
+    if (!s)
+      return std::move(s.error()).context(flag_at("--security-opt", "seccomp=" + sec.seccomp_path));
     return s;
   }
   return default_seccomp_profile(caps);
@@ -245,10 +247,17 @@ Result<json> build_spec(const SpecInputs& in) {
                                               ns.is_private(NamespaceType::kNetwork)));
   if (!sysctl.empty()) linux["sysctl"] = std::move(sysctl);
   if (!run.privileged) {
-    linux["maskedPaths"] = {"/proc/asound",        "/proc/acpi",       "/proc/kcore",
-                            "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
-                            "/proc/timer_stats",   "/proc/sched_debug",   "/proc/scsi",
-                            "/sys/firmware",       "/sys/devices/virtual/powercap"};
+    linux["maskedPaths"] = {"/proc/asound",
+                            "/proc/acpi",
+                            "/proc/kcore",
+                            "/proc/keys",
+                            "/proc/latency_stats",
+                            "/proc/timer_list",
+                            "/proc/timer_stats",
+                            "/proc/sched_debug",
+                            "/proc/scsi",
+                            "/sys/firmware",
+                            "/sys/devices/virtual/powercap"};
     linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                               "/proc/sysrq-trigger"};
     // Docker: --privileged is unconfined whatever --security-opt says.

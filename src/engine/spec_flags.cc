@@ -98,11 +98,20 @@ Result<oci::TimeOffset> parse_duration(const std::string& text) {
       unit = 1'000'000, i += 2;
     } else if (i < text.size()) {
       switch (text[i++]) {
-        case 's': unit = kNanos; break;
-        case 'm': unit = 60 * Wide{kNanos}; break;
-        case 'h': unit = 3600 * Wide{kNanos}; break;
-        case 'd': unit = 86400 * Wide{kNanos}; break;
-        default: return bad;
+        case 's':
+          unit = kNanos;
+          break;
+        case 'm':
+          unit = 60 * Wide{kNanos};
+          break;
+        case 'h':
+          unit = 3600 * Wide{kNanos};
+          break;
+        case 'd':
+          unit = 86400 * Wide{kNanos};
+          break;
+        default:
+          return bad;
       }
     } else {
       return bad;  // a number without a unit

@@ -20,7 +20,7 @@ json mount(const std::string& destination, const std::string& type, const std::s
   return {{"destination", destination}, {"type", type}, {"source", source}, {"options", options}};
 }
 
-constexpr const char* kPropagations[] = {"shared", "rshared", "slave",     "rslave",
+constexpr const char* kPropagations[] = {"shared",  "rshared",  "slave",      "rslave",
                                          "private", "rprivate", "unbindable", "runbindable"};
 
 bool is_propagation(const std::string& o) {
@@ -56,7 +56,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 }
 
 json bind_mount(const std::string& source, const std::string& destination, bool readonly,
-          const std::string& propagation) {
+                const std::string& propagation) {
   // Recursive, as docker's binds are: what is mounted under the source comes along.
   std::vector<std::string> options = {"rbind"};
   if (readonly) options.push_back("ro");
@@ -118,8 +118,8 @@ json default_mounts(const MountPlan& plan) {
   // Rootless: no cgroup mount, as `hull-oci spec --rootless` (the user may have no delegated
   // cgroup, and a v1 hierarchy cannot be mounted from a user namespace).
   if (!plan.rootless) {
-    out.push_back(mount("/sys/fs/cgroup", "cgroup", "cgroup",
-                        ro({"nosuid", "noexec", "nodev", "relatime"})));
+    out.push_back(
+        mount("/sys/fs/cgroup", "cgroup", "cgroup", ro({"nosuid", "noexec", "nodev", "relatime"})));
   }
   return out;
 }
@@ -143,8 +143,7 @@ Result<json> parse_volume(const std::string& text) {
         readonly = o == "ro";
       } else if (is_propagation(o)) {
         propagation = o;
-      } else if (o == "z" || o == "Z" || o == "cached" || o == "delegated" ||
-                 o == "consistent") {
+      } else if (o == "z" || o == "Z" || o == "cached" || o == "delegated" || o == "consistent") {
         // SELinux relabelling (hull applies no labels) and docker-for-mac's hints: no-ops.
       } else {
         return Error("unknown option " + quote(o) + " (expected ro, rw or a propagation such " +
@@ -263,8 +262,9 @@ Result<json> build_mounts(const RunOptions& run, const MountPlan& plan) {
       std::string dest = (*m)["destination"];
       for (const auto& u : user) {
         if (u.mount["destination"] == dest) {
-          return flag_error(flag, v, "duplicate mount point " + quote(dest) + " (also " +
-                                         flag_at(u.flag, u.text) + ")");
+          return flag_error(
+              flag, v,
+              "duplicate mount point " + quote(dest) + " (also " + flag_at(u.flag, u.text) + ")");
         }
       }
       user.push_back({std::move(*m), flag, v});

@@ -4,10 +4,9 @@
 // mounts go parents first. Pure: sources are not looked at (the runtime reports a missing one).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "engine/run_options.h"

@@ -19,8 +19,7 @@ struct FlagSyntax {
 
 // One flag's value: host, container:NAME (if allowed), or one of the private spellings.
 Result<NsMode> parse_mode(const FlagSyntax& f, const std::string& value,
-                          std::initializer_list<const char*> private_words,
-                          NamespaceType type,
+                          std::initializer_list<const char*> private_words, NamespaceType type,
                           const std::map<NamespaceType, std::string>& join) {
   if (value == "host") return NsMode::kHost;
   for (const char* w : private_words) {
@@ -48,8 +47,8 @@ Result<NamespacePlan> plan_namespaces(const RunOptions& run,
                   "not available yet (networks come later); use none, host or container:NAME"},
                  run.network, {"", "none"}, NamespaceType::kNetwork, join));
   ASSIGN_OR_RETURN(p.modes[NamespaceType::kPid],
-                   parse_mode({"--pid", true, "expected private, host or container:NAME"},
-                              run.pid, {"", "private"}, NamespaceType::kPid, join));
+                   parse_mode({"--pid", true, "expected private, host or container:NAME"}, run.pid,
+                              {"", "private"}, NamespaceType::kPid, join));
   ASSIGN_OR_RETURN(
       p.modes[NamespaceType::kIpc],
       parse_mode({"--ipc", true, "expected none, private, shareable, host or container:NAME"},
@@ -87,9 +86,9 @@ json namespaces_json(const NamespacePlan& plan, const std::map<NamespaceType, st
     if (auto it = join.find(t); it != join.end()) ns["path"] = it->second;
     out.push_back(std::move(ns));
   };
-  for (NamespaceType t : {NamespaceType::kPid, NamespaceType::kNetwork, NamespaceType::kIpc,
-                          NamespaceType::kUts, NamespaceType::kMount, NamespaceType::kCgroup,
-                          NamespaceType::kTime}) {
+  for (NamespaceType t :
+       {NamespaceType::kPid, NamespaceType::kNetwork, NamespaceType::kIpc, NamespaceType::kUts,
+        NamespaceType::kMount, NamespaceType::kCgroup, NamespaceType::kTime}) {
     if (plan.mode(t) != NsMode::kHost || join.contains(t)) add(t);
   }
   if (rootless || join.contains(NamespaceType::kUser)) add(NamespaceType::kUser);

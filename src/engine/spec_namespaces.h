@@ -4,9 +4,8 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/error.h"
 #include "engine/run_options.h"
@@ -27,8 +26,8 @@ struct NamespacePlan {
 
 // Checks each flag: `--network "bridge": not available yet (networks come later); use none,
 // host or container:NAME`. A container:NAME whose type is missing from `join` is an error.
-base::Result<NamespacePlan> plan_namespaces(
-    const RunOptions& run, const std::map<oci::NamespaceType, std::string>& join);
+base::Result<NamespacePlan> plan_namespaces(const RunOptions& run,
+                                            const std::map<oci::NamespaceType, std::string>& join);
 
 // The linux.namespaces list: every non-host type, with its path when it is in `join`; a user
 // namespace when `rootless` (joined if `join` has one).

@@ -34,8 +34,9 @@ Result<T> flag_value(const std::string& flag, const std::string& text, Result<T>
 Result<void> memory(const RunOptions& run, const ResourcePlan& plan, json& res) {
   if (run.memory.empty()) {
     if (!run.memory_swap.empty()) {
-      return flag_error("--memory-swap", run.memory_swap, "needs --memory: it counts memory "
-                                                          "plus swap");
+      return flag_error("--memory-swap", run.memory_swap,
+                        "needs --memory: it counts memory "
+                        "plus swap");
     }
     return {};
   }
@@ -56,8 +57,8 @@ Result<void> memory(const RunOptions& run, const ResourcePlan& plan, json& res) 
     res["memory"]["swap"] = -1;
     return {};
   }
-  ASSIGN_OR_RETURN(int64_t swap, flag_value("--memory-swap", run.memory_swap,
-                                            parse_size(run.memory_swap)));
+  ASSIGN_OR_RETURN(int64_t swap,
+                   flag_value("--memory-swap", run.memory_swap, parse_size(run.memory_swap)));
   if (swap < limit) {
     return flag_error("--memory-swap", run.memory_swap,
                       "below --memory " + quote(run.memory) + ": it counts memory plus swap");
@@ -82,8 +83,8 @@ Result<void> cpu(const RunOptions& run, json& res) {
     if (*shares > 0) res["cpu"]["shares"] = *shares;  // 0: the default weight, as docker
   }
   if (!run.cpuset_cpus.empty()) {
-    ASSIGN_OR_RETURN(std::string cpus, flag_value("--cpuset-cpus", run.cpuset_cpus,
-                                                  parse_cpu_list(run.cpuset_cpus)));
+    ASSIGN_OR_RETURN(std::string cpus,
+                     flag_value("--cpuset-cpus", run.cpuset_cpus, parse_cpu_list(run.cpuset_cpus)));
     res["cpu"]["cpus"] = cpus;
   }
   return {};
@@ -135,16 +136,21 @@ Result<DeviceMapping> parse_device(const std::string& text) {
   } else if (S_ISBLK(st.st_mode)) {
     type = "b";
   } else {
-    return Error(host + " is not a device" +
-                 (S_ISDIR(st.st_mode) ? " (directories are not supported yet: give each device)"
-                                      : ""));
+    return Error(
+        host + " is not a device" +
+        (S_ISDIR(st.st_mode) ? " (directories are not supported yet: give each device)" : ""));
   }
   int64_t major = ::major(st.st_rdev), minor = ::minor(st.st_rdev);
   DeviceMapping d;
-  d.device = {{"path", container}, {"type", type}, {"major", major}, {"minor", minor},
-              {"fileMode", st.st_mode & 07777}, {"uid", st.st_uid}, {"gid", st.st_gid}};
-  d.rule = {{"allow", true}, {"type", type}, {"major", major}, {"minor", minor},
-            {"access", access}};
+  d.device = {{"path", container},
+              {"type", type},
+              {"major", major},
+              {"minor", minor},
+              {"fileMode", st.st_mode & 07777},
+              {"uid", st.st_uid},
+              {"gid", st.st_gid}};
+  d.rule = {
+      {"allow", true}, {"type", type}, {"major", major}, {"minor", minor}, {"access", access}};
   return d;
 }
 

@@ -4,9 +4,8 @@
 // device list (null, zero, tty, pts …) is the runtime's; only --device adds to it.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/error.h"
 #include "engine/run_options.h"

@@ -99,8 +99,8 @@ Result<json> architectures(const json& profile) {
     if (map[i]["architecture"] != kNativeScmpArch) continue;
     json out = {kNativeScmpArch};
     if (map[i].contains("subArchitectures")) {
-      ASSIGN_OR_RETURN(auto subs, strings_at(map[i]["subArchitectures"],
-                                             where + ".subArchitectures"));
+      ASSIGN_OR_RETURN(auto subs,
+                       strings_at(map[i]["subArchitectures"], where + ".subArchitectures"));
       for (const auto& s : subs) out.push_back(s);
     }
     return out;
@@ -112,10 +112,11 @@ Result<json> architectures(const json& profile) {
 
 const std::vector<std::string>& default_capabilities() {
   static const std::vector<std::string> caps = {
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",           "CAP_FSETID",
-      "CAP_KILL",   "CAP_SETGID",       "CAP_SETUID",           "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE",           "CAP_NET_RAW",          "CAP_SYS_CHROOT",
-      "CAP_MKNOD",  "CAP_AUDIT_WRITE",  "CAP_SETFCAP",
+      "CAP_CHOWN",       "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+      "CAP_FSETID",      "CAP_KILL",         "CAP_SETGID",
+      "CAP_SETUID",      "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE",
+      "CAP_NET_RAW",     "CAP_SYS_CHROOT",   "CAP_MKNOD",
+      "CAP_AUDIT_WRITE", "CAP_SETFCAP",
   };
   return caps;
 }
@@ -187,8 +188,8 @@ Result<SecurityOpts> parse_security_opts(const std::vector<std::string>& opts) {
 Result<json> seccomp_for_container(const json& profile, const std::vector<std::string>& caps) {
   if (!profile.is_object()) return Error("expected a JSON object");
   json out = json::object();
-  for (const char* key : {"defaultAction", "defaultErrnoRet", "flags", "listenerPath",
-                          "listenerMetadata"}) {
+  for (const char* key :
+       {"defaultAction", "defaultErrnoRet", "flags", "listenerPath", "listenerMetadata"}) {
     if (profile.contains(key)) out[key] = profile[key];
   }
   ASSIGN_OR_RETURN(json archs, architectures(profile));

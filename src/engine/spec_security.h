@@ -4,10 +4,9 @@
 // --sysctl's list of namespaced, allowed keys.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "engine/run_options.h"

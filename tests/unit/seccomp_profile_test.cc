@@ -130,8 +130,7 @@ TEST(SeccompProfile, CompilesWithTheRuntime) {
   EXPECT_FALSE(p->filter.empty());
   EXPECT_FALSE(p->notify);
   // Every capability: every gated group at once, each name once.
-  auto all = runtime::compile_seccomp(
-      parsed(default_seccomp_profile(oci::all_capability_names())));
+  auto all = runtime::compile_seccomp(parsed(default_seccomp_profile(oci::all_capability_names())));
   ASSERT_TRUE(all.has_value()) << all.error().message();
 }
 
@@ -205,10 +204,9 @@ TEST(SeccompProfile, CapabilityOpensItsCalls) {
   EXPECT_EQ(in_filtered_child(ptrace,
                               [] { return err(::syscall(SYS_kcmp, getpid(), getpid(), 0, 0, 0)); }),
             0);
-  EXPECT_EQ(in_filtered_child(p, [] {
-              return err(::syscall(SYS_kcmp, getpid(), getpid(), 0, 0, 0));
-            }),
-            EPERM);
+  EXPECT_EQ(
+      in_filtered_child(p, [] { return err(::syscall(SYS_kcmp, getpid(), getpid(), 0, 0, 0)); }),
+      EPERM);
 }
 
 }  // namespace

@@ -89,10 +89,10 @@ TEST_F(SpecBuilderTest, DefaultsAreDockers) {
   EXPECT_EQ(s["ociVersion"], "1.2.0");
   const json& p = s["process"];
   EXPECT_EQ(strings(p["args"]), std::vector<std::string>{"sh"});
-  EXPECT_EQ(strings(p["env"]),
-            (std::vector<std::string>{
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "HOSTNAME=0123456789ab"}));
+  EXPECT_EQ(
+      strings(p["env"]),
+      (std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "HOSTNAME=0123456789ab"}));
   EXPECT_EQ(p["cwd"], "/");
   EXPECT_EQ(p["user"], json({{"uid", 0}, {"gid", 0}}));
   EXPECT_EQ(p["terminal"], false);
@@ -100,10 +100,11 @@ TEST_F(SpecBuilderTest, DefaultsAreDockers) {
   EXPECT_FALSE(p.contains("oomScoreAdj"));
   EXPECT_FALSE(p.contains("rlimits"));
   const std::vector<std::string> caps = {
-      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FOWNER",           "CAP_FSETID",
-      "CAP_KILL",    "CAP_SETGID",       "CAP_SETUID",           "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE",            "CAP_NET_RAW",          "CAP_SYS_CHROOT",
-      "CAP_MKNOD",   "CAP_AUDIT_WRITE",  "CAP_SETFCAP"};
+      "CAP_CHOWN",       "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+      "CAP_FSETID",      "CAP_KILL",         "CAP_SETGID",
+      "CAP_SETUID",      "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE",
+      "CAP_NET_RAW",     "CAP_SYS_CHROOT",   "CAP_MKNOD",
+      "CAP_AUDIT_WRITE", "CAP_SETFCAP"};
   for (const char* set : {"bounding", "effective", "permitted"}) {
     EXPECT_EQ(strings(p["capabilities"][set]), caps) << set;
   }
@@ -114,8 +115,8 @@ TEST_F(SpecBuilderTest, DefaultsAreDockers) {
   EXPECT_EQ(s["hostname"], "0123456789ab");
   std::vector<std::string> dests;
   for (const auto& m : s["mounts"]) dests.push_back(m["destination"]);
-  EXPECT_EQ(dests, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm",
-                                             "/dev/mqueue", "/sys", "/sys/fs/cgroup"}));
+  EXPECT_EQ(dests, (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
+                                             "/sys", "/sys/fs/cgroup"}));
   EXPECT_EQ(mount_at(s, "/sys")["type"], "sysfs");
   EXPECT_TRUE(contains(strings(mount_at(s, "/sys")["options"]), "ro"));
   EXPECT_TRUE(contains(strings(mount_at(s, "/sys/fs/cgroup")["options"]), "ro"));
@@ -184,8 +185,9 @@ TEST_F(SpecBuilderTest, EmptyEntrypointClears) {
 
 TEST_F(SpecBuilderTest, EnvOrderAndOverrides) {
   image.env = {"PATH=/image/bin", "A=image", "B=image"};
-  std::string file = write("env.list", "# comment\n\nB=file\n  C=file\nHULL_TEST_SET\n"
-                                       "HULL_TEST_UNSET\n");
+  std::string file = write("env.list",
+                           "# comment\n\nB=file\n  C=file\nHULL_TEST_SET\n"
+                           "HULL_TEST_UNSET\n");
   ::setenv("HULL_TEST_SET", "ours", 1);
   ::unsetenv("HULL_TEST_UNSET");
   run.env_files = {file};
@@ -298,8 +300,9 @@ TEST_F(SpecBuilderUserTest, Errors) {
   image.user = "nobody";
   EXPECT_EQ(error(), "the image's user \"nobody\": no user \"nobody\" in /etc/passwd");
   in.lookup_dirs = {dir_ + "/empty"};
-  EXPECT_EQ(error(), "the image's user \"nobody\": no user \"nobody\" in /etc/passwd "
-                     "(the image has no /etc/passwd)");
+  EXPECT_EQ(error(),
+            "the image's user \"nobody\": no user \"nobody\" in /etc/passwd "
+            "(the image has no /etc/passwd)");
 }
 
 TEST_F(SpecBuilderUserTest, RootlessMapsOnlyRoot) {
@@ -383,46 +386,47 @@ TEST_F(SpecBuilderTest, Ulimits) {
   EXPECT_EQ(build()["process"]["rlimits"],
             json({{{"type", "RLIMIT_NOFILE"}, {"soft", 512}, {"hard", 512}},
                   {{"type", "RLIMIT_NPROC"}, {"soft", 100}, {"hard", 100}},
-                  {{"type", "RLIMIT_CORE"},
-                   {"soft", UINT64_MAX},
-                   {"hard", UINT64_MAX}}}));
+                  {{"type", "RLIMIT_CORE"}, {"soft", UINT64_MAX}, {"hard", UINT64_MAX}}}));
 }
 
 TEST_F(SpecBuilderTest, UlimitErrors) {
   run.ulimits = {"nofiles=10"};
-  EXPECT_EQ(error(), "--ulimit \"nofiles=10\": unknown limit \"nofiles\" (names such as nofile, "
-                     "nproc, core)");
+  EXPECT_EQ(error(),
+            "--ulimit \"nofiles=10\": unknown limit \"nofiles\" (names such as nofile, "
+            "nproc, core)");
   run.ulimits = {"nofile=2048:1024"};
   EXPECT_EQ(error(), "--ulimit \"nofile=2048:1024\": soft limit 2048 is above hard limit 1024");
   run.ulimits = {"nofile"};
-  EXPECT_EQ(error(),
-            "--ulimit \"nofile\": expected NAME=SOFT[:HARD], such as nofile=1024:2048");
+  EXPECT_EQ(error(), "--ulimit \"nofile\": expected NAME=SOFT[:HARD], such as nofile=1024:2048");
   run.ulimits = {"nofile=lots"};
   EXPECT_EQ(error(), "--ulimit \"nofile=lots\": expected a number, -1 or unlimited, got \"lots\"");
 }
 
 TEST_F(SpecBuilderTest, NoNewPrivileges) {
-  for (const char* opt : {"no-new-privileges", "no-new-privileges:true",
-                          "no-new-privileges=true"}) {
+  for (const char* opt :
+       {"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"}) {
     run.security_opts = {opt};
     EXPECT_EQ(build()["process"]["noNewPrivileges"], true) << opt;
   }
   run.security_opts = {"no-new-privileges", "no-new-privileges:false"};
   EXPECT_EQ(build()["process"]["noNewPrivileges"], false);
   run.security_opts = {"no-new-privileges:maybe"};
-  EXPECT_EQ(error(), "--security-opt \"no-new-privileges:maybe\": expected "
-                     "no-new-privileges[:true|false]");
+  EXPECT_EQ(error(),
+            "--security-opt \"no-new-privileges:maybe\": expected "
+            "no-new-privileges[:true|false]");
 }
 
 TEST_F(SpecBuilderTest, SecurityOptErrors) {
   run.security_opts = {"apparmor=docker-default"};
-  EXPECT_EQ(error(), "--security-opt \"apparmor=docker-default\": not supported: hull applies "
-                     "no AppArmor profile or SELinux label");
+  EXPECT_EQ(error(),
+            "--security-opt \"apparmor=docker-default\": not supported: hull applies "
+            "no AppArmor profile or SELinux label");
   run.security_opts = {"apparmor=unconfined", "label=disable"};
   build();
   run.security_opts = {"fast"};
-  EXPECT_EQ(error(), "--security-opt \"fast\": expected seccomp=unconfined|PATH or "
-                     "no-new-privileges[:true|false]");
+  EXPECT_EQ(error(),
+            "--security-opt \"fast\": expected seccomp=unconfined|PATH or "
+            "no-new-privileges[:true|false]");
 }
 
 // ---- root, hostname, labels
@@ -446,8 +450,8 @@ TEST_F(SpecBuilderTest, Hostname) {
   EXPECT_EQ(s["hostname"], "web.local");
   EXPECT_TRUE(contains(strings(s["process"]["env"]), "HOSTNAME=web.local"));
   run.hostname = std::string(65, 'a');
-  EXPECT_EQ(error(), "--hostname \"" + run.hostname +
-                         "\": expected a host name of at most 64 characters");
+  EXPECT_EQ(error(),
+            "--hostname \"" + run.hostname + "\": expected a host name of at most 64 characters");
 }
 
 TEST_F(SpecBuilderTest, UtsHost) {

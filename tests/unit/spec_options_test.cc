@@ -80,8 +80,7 @@ TEST_F(SpecBuilderOptionsTest, VolumesAreRecursiveBinds) {
                                         {"options", {"rbind"}}}));
   EXPECT_EQ(strings(mount_at(s, "/etc/hosts")["options"]),
             (std::vector<std::string>{"rbind", "ro"}));
-  EXPECT_EQ(strings(mount_at(s, "/x")["options"]),
-            (std::vector<std::string>{"rbind", "rslave"}));
+  EXPECT_EQ(strings(mount_at(s, "/x")["options"]), (std::vector<std::string>{"rbind", "rslave"}));
 }
 
 TEST_F(SpecBuilderOptionsTest, VolumeErrors) {
@@ -108,8 +107,7 @@ TEST_F(SpecBuilderOptionsTest, MountFlag) {
                                        {"type", "bind"},
                                        {"source", "/srv"},
                                        {"options", {"rbind", "ro"}}}));
-  EXPECT_EQ(strings(mount_at(s, "/b")["options"]),
-            (std::vector<std::string>{"rbind", "rshared"}));
+  EXPECT_EQ(strings(mount_at(s, "/b")["options"]), (std::vector<std::string>{"rbind", "rshared"}));
   EXPECT_EQ(mount_at(s, "/cache"),
             json({{"destination", "/cache"},
                   {"type", "tmpfs"},
@@ -120,20 +118,24 @@ TEST_F(SpecBuilderOptionsTest, MountFlag) {
 TEST_F(SpecBuilderOptionsTest, MountFlagErrors) {
   const std::pair<std::string, std::string> cases[] = {
       {"type=bind,source=/a,target=/b,color=red", "unknown key \"color\""},
-      {"type=tmpfs,target=/t,tmpfs-size=12x", "tmpfs-size \"12x\": expected a size such as 512m "
-                                              "or 1g"},
-      {"type=tmpfs,target=/t,tmpfs-mode=999", "tmpfs-mode \"999\": expected an octal mode such "
-                                              "as 1770"},
+      {"type=tmpfs,target=/t,tmpfs-size=12x",
+       "tmpfs-size \"12x\": expected a size such as 512m "
+       "or 1g"},
+      {"type=tmpfs,target=/t,tmpfs-mode=999",
+       "tmpfs-mode \"999\": expected an octal mode such "
+       "as 1770"},
       {"type=bind,source=/a", "missing target="},
       {"type=bind,target=/b", "missing source= (an absolute host path)"},
       {"source=/a,target=/b", "missing type= (bind or tmpfs)"},
-      {"type=volume,source=v,target=/v", "named volumes are not supported yet; use type=bind "
-                                         "with an absolute source"},
+      {"type=volume,source=v,target=/v",
+       "named volumes are not supported yet; use type=bind "
+       "with an absolute source"},
       {"type=npipe,target=/v", "type \"npipe\": expected bind or tmpfs"},
       {"type=bind,source=/a,target=/b,readonly=yes", "readonly \"yes\": expected true or false"},
       {"type=tmpfs,source=/a,target=/b", "a tmpfs mount takes no source"},
-      {"type=bind,source=/a,target=/b,tmpfs-size=1m", "tmpfs-size and tmpfs-mode need "
-                                                      "type=tmpfs"},
+      {"type=bind,source=/a,target=/b,tmpfs-size=1m",
+       "tmpfs-size and tmpfs-mode need "
+       "type=tmpfs"},
       {"type=bind,source=/a,target=/b,bind-propagation=up",
        "bind-propagation \"up\": expected shared, slave, private or unbindable, or their "
        "r-prefixed forms"},
@@ -171,7 +173,8 @@ TEST_F(SpecBuilderOptionsTest, UserMountsReplaceDefaultsAndGoParentsFirst) {
 TEST_F(SpecBuilderOptionsTest, DuplicateMountPoint) {
   run.volumes = {"/srv:/data/"};
   run.tmpfs = {"/data"};
-  EXPECT_EQ(error(), "--tmpfs \"/data\": duplicate mount point \"/data\" (also -v \"/srv:/data/\")");
+  EXPECT_EQ(error(),
+            "--tmpfs \"/data\": duplicate mount point \"/data\" (also -v \"/srv:/data/\")");
 }
 
 // ---- namespaces
@@ -235,8 +238,8 @@ TEST_F(SpecBuilderOptionsTest, NamespaceFlagErrors) {
   } cases[] = {
       {&RunOptions::network, "--network", "bridge",
        "not available yet (networks come later); use none, host or container:NAME"},
-      {&RunOptions::network, "--network", "container:",
-       "not available yet (networks come later); use none, host or container:NAME"},
+      {&RunOptions::network, "--network",
+       "container:", "not available yet (networks come later); use none, host or container:NAME"},
       {&RunOptions::pid, "--pid", "shared", "expected private, host or container:NAME"},
       {&RunOptions::ipc, "--ipc", "public",
        "expected none, private, shareable, host or container:NAME"},
@@ -271,15 +274,18 @@ TEST_F(SpecBuilderOptionsTest, TimeOffsets) {
 
 TEST_F(SpecBuilderOptionsTest, TimeOffsetErrors) {
   run.time_offsets = {"realtime=5s"};
-  EXPECT_EQ(error(), "--time-offset \"realtime=5s\": unknown clock \"realtime\" (clocks: "
-                     "monotonic, boottime)");
+  EXPECT_EQ(error(),
+            "--time-offset \"realtime=5s\": unknown clock \"realtime\" (clocks: "
+            "monotonic, boottime)");
   run.time_offsets = {"monotonic=5x"};
-  EXPECT_EQ(error(), "--time-offset \"monotonic=5x\": monotonic: expected a duration such as "
-                     "90s, 1h30m or 2d");
+  EXPECT_EQ(error(),
+            "--time-offset \"monotonic=5x\": monotonic: expected a duration such as "
+            "90s, 1h30m or 2d");
   run.time_offsets = {"monotonic=5s"};
   run.time = "host";
-  EXPECT_EQ(error(), "--time-offset \"monotonic=5s\": needs a private time namespace (not "
-                     "--time host)");
+  EXPECT_EQ(error(),
+            "--time-offset \"monotonic=5s\": needs a private time namespace (not "
+            "--time host)");
 }
 
 TEST_F(SpecBuilderOptionsTest, RootlessShape) {
@@ -289,10 +295,8 @@ TEST_F(SpecBuilderOptionsTest, RootlessShape) {
   run.devices = {"/dev/null:/dev/mynull"};
   json s = build();
   EXPECT_EQ(namespaces(s).back(), "user");
-  EXPECT_EQ(s["linux"]["uidMappings"],
-            json({{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}));
-  EXPECT_EQ(s["linux"]["gidMappings"],
-            json({{{"containerID", 0}, {"hostID", 1001}, {"size", 1}}}));
+  EXPECT_EQ(s["linux"]["uidMappings"], json({{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}}));
+  EXPECT_EQ(s["linux"]["gidMappings"], json({{{"containerID", 0}, {"hostID", 1001}, {"size", 1}}}));
   EXPECT_FALSE(s["linux"].contains("resources"));
   EXPECT_EQ(s["linux"]["devices"].size(), 1u);
   EXPECT_TRUE(mount_at(s, "/sys/fs/cgroup").is_null());
@@ -320,8 +324,8 @@ TEST_F(SpecBuilderOptionsTest, Resources) {
   run.pids_limit = "100";
   json r = build()["linux"]["resources"];
   EXPECT_EQ(r["memory"], json({{"limit", 536870912}, {"swap", 1073741824}}));  // docker: 2x
-  EXPECT_EQ(r["cpu"], json({{"quota", 150000}, {"period", 100000}, {"shares", 512},
-                            {"cpus", "0-1,3"}}));
+  EXPECT_EQ(r["cpu"],
+            json({{"quota", 150000}, {"period", 100000}, {"shares", 512}, {"cpus", "0-1,3"}}));
   EXPECT_EQ(r["pids"], json({{"limit", 100}}));
 }
 
@@ -350,16 +354,19 @@ TEST_F(SpecBuilderOptionsTest, ResourceErrors) {
   } cases[] = {
       {&RunOptions::memory, "12x", "--memory \"12x\": expected a size such as 512m or 1g"},
       {&RunOptions::memory, "1m", "--memory \"1m\": below the minimum of 6m"},
-      {&RunOptions::memory_swap, "1g", "--memory-swap \"1g\": needs --memory: it counts memory "
-                                       "plus swap"},
+      {&RunOptions::memory_swap, "1g",
+       "--memory-swap \"1g\": needs --memory: it counts memory "
+       "plus swap"},
       {&RunOptions::cpus, "lots", "--cpus \"lots\": expected a number of CPUs such as 1 or 1.5"},
       {&RunOptions::cpus, "0.001", "--cpus \"0.001\": below the minimum of 0.01"},
       {&RunOptions::cpu_shares, "-5", "--cpu-shares \"-5\": expected a whole number such as 512"},
-      {&RunOptions::cpuset_cpus, "0-", "--cpuset-cpus \"0-\": expected a list of CPUs such as "
-                                       "0-3 or 0,2"},
+      {&RunOptions::cpuset_cpus, "0-",
+       "--cpuset-cpus \"0-\": expected a list of CPUs such as "
+       "0-3 or 0,2"},
       {&RunOptions::cpuset_cpus, "3-1", "--cpuset-cpus \"3-1\": range 3-1 is descending"},
-      {&RunOptions::pids_limit, "-2", "--pids-limit \"-2\": expected a number, or -1 for no "
-                                      "limit"},
+      {&RunOptions::pids_limit, "-2",
+       "--pids-limit \"-2\": expected a number, or -1 for no "
+       "limit"},
   };
   for (const auto& c : cases) {
     RunOptions fresh;
@@ -374,8 +381,9 @@ TEST_F(SpecBuilderOptionsTest, ResourceErrors) {
   EXPECT_EQ(error(), "--memory-swap \"256m\": below --memory \"512m\": it counts memory plus swap");
   in.swap_accounting = false;
   run.memory_swap = "1g";
-  EXPECT_EQ(error(), "--memory-swap \"1g\": this host cannot limit swap (no swap accounting in "
-                     "the memory cgroup)");
+  EXPECT_EQ(error(),
+            "--memory-swap \"1g\": this host cannot limit swap (no swap accounting in "
+            "the memory cgroup)");
 }
 
 TEST_F(SpecBuilderOptionsTest, Devices) {
@@ -398,16 +406,19 @@ TEST_F(SpecBuilderOptionsTest, Devices) {
 
 TEST_F(SpecBuilderOptionsTest, DeviceErrors) {
   run.devices = {"/dev/hull-no-such-device"};
-  EXPECT_EQ(error(), "--device \"/dev/hull-no-such-device\": stat /dev/hull-no-such-device: No "
-                     "such file or directory (ENOENT)");
+  EXPECT_EQ(error(),
+            "--device \"/dev/hull-no-such-device\": stat /dev/hull-no-such-device: No "
+            "such file or directory (ENOENT)");
   run.devices = {"/etc/hostname"};
   EXPECT_EQ(error(), "--device \"/etc/hostname\": /etc/hostname is not a device");
   run.devices = {"/dev"};
-  EXPECT_EQ(error(), "--device \"/dev\": /dev is not a device (directories are not supported "
-                     "yet: give each device)");
+  EXPECT_EQ(error(),
+            "--device \"/dev\": /dev is not a device (directories are not supported "
+            "yet: give each device)");
   run.devices = {"/dev/null:/dev/x:rwx"};
-  EXPECT_EQ(error(), "--device \"/dev/null:/dev/x:rwx\": permissions \"rwx\": expected letters "
-                     "of rwm");
+  EXPECT_EQ(error(),
+            "--device \"/dev/null:/dev/x:rwx\": permissions \"rwx\": expected letters "
+            "of rwm");
   run.devices = {"/dev/null:x"};
   EXPECT_EQ(error(), "--device \"/dev/null:x\": the container path \"x\" must be absolute");
 }
@@ -423,18 +434,21 @@ TEST_F(SpecBuilderOptionsTest, Sysctls) {
 
 TEST_F(SpecBuilderOptionsTest, SysctlErrors) {
   run.sysctls = {"kernel.panic=1"};
-  EXPECT_EQ(error(), "--sysctl \"kernel.panic=1\": not allowed: only namespaced sysctls "
-                     "(kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*) can be set");
+  EXPECT_EQ(error(),
+            "--sysctl \"kernel.panic=1\": not allowed: only namespaced sysctls "
+            "(kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*) can be set");
   run.sysctls = {"net.ipv4.ip_forward"};
   EXPECT_EQ(error(), "--sysctl \"net.ipv4.ip_forward\": expected KEY=VALUE");
   run.sysctls = {"net.ipv4.ip_forward=1"};
   run.network = "host";
-  EXPECT_EQ(error(), "--sysctl \"net.ipv4.ip_forward=1\": needs a private network namespace "
-                     "(not --network host or container:NAME)");
+  EXPECT_EQ(error(),
+            "--sysctl \"net.ipv4.ip_forward=1\": needs a private network namespace "
+            "(not --network host or container:NAME)");
   run.sysctls = {"kernel.sem=1 2 3 4"};
   run.ipc = "host";
-  EXPECT_EQ(error(), "--sysctl \"kernel.sem=1 2 3 4\": needs a private ipc namespace (not --ipc "
-                     "host or container:NAME)");
+  EXPECT_EQ(error(),
+            "--sysctl \"kernel.sem=1 2 3 4\": needs a private ipc namespace (not --ipc "
+            "host or container:NAME)");
 }
 
 // ---- seccomp
@@ -491,39 +505,46 @@ TEST_F(SpecBuilderSeccompTest, DockerFormatProfile) {
 #else
   const char* native = "SCMP_ARCH_X86_64";
 #endif
-  json docker = {
-      {"defaultAction", "SCMP_ACT_ERRNO"},
-      {"defaultErrnoRet", 1},
-      {"archMap",
-       {{{"architecture", "SCMP_ARCH_PPC64LE"}, {"subArchitectures", {"SCMP_ARCH_PPC"}}},
-        {{"architecture", native}, {"subArchitectures", {"SCMP_ARCH_SUB"}}}}},
-      {"syscalls",
-       {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}},
-        {{"names", {"mount"}}, {"action", "SCMP_ACT_ALLOW"},
-         {"includes", {{"caps", {"CAP_SYS_ADMIN"}}}}},
-        {{"names", {"chroot"}}, {"action", "SCMP_ACT_ALLOW"},
-         {"includes", {{"caps", {"CAP_SYS_CHROOT"}}}}},
-        {{"names", {"clone"}}, {"action", "SCMP_ACT_ALLOW"},
-         {"excludes", {{"caps", {"CAP_SYS_CHROOT"}}}}},
-        {{"names", {"s390_pci_mmio_read"}}, {"action", "SCMP_ACT_ALLOW"},
-         {"includes", {{"arches", {"s390x"}}}}},
-        {{"name", "getpid"}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38},
-         {"includes", {{"minKernel", "4.8"}}}}}}};
+  json docker = {{"defaultAction", "SCMP_ACT_ERRNO"},
+                 {"defaultErrnoRet", 1},
+                 {"archMap",
+                  {{{"architecture", "SCMP_ARCH_PPC64LE"}, {"subArchitectures", {"SCMP_ARCH_PPC"}}},
+                   {{"architecture", native}, {"subArchitectures", {"SCMP_ARCH_SUB"}}}}},
+                 {"syscalls",
+                  {{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}},
+                   {{"names", {"mount"}},
+                    {"action", "SCMP_ACT_ALLOW"},
+                    {"includes", {{"caps", {"CAP_SYS_ADMIN"}}}}},
+                   {{"names", {"chroot"}},
+                    {"action", "SCMP_ACT_ALLOW"},
+                    {"includes", {{"caps", {"CAP_SYS_CHROOT"}}}}},
+                   {{"names", {"clone"}},
+                    {"action", "SCMP_ACT_ALLOW"},
+                    {"excludes", {{"caps", {"CAP_SYS_CHROOT"}}}}},
+                   {{"names", {"s390_pci_mmio_read"}},
+                    {"action", "SCMP_ACT_ALLOW"},
+                    {"includes", {{"arches", {"s390x"}}}}},
+                   {{"name", "getpid"},
+                    {"action", "SCMP_ACT_ERRNO"},
+                    {"errnoRet", 38},
+                    {"includes", {{"minKernel", "4.8"}}}}}}};
   run.security_opts = {"seccomp=" + profile(docker)};
   json s = build()["linux"]["seccomp"];
   EXPECT_EQ(s["architectures"], json({native, "SCMP_ARCH_SUB"}));
   EXPECT_FALSE(s.contains("archMap"));
-  EXPECT_EQ(s["syscalls"], json({{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}},
-                                 {{"names", {"chroot"}}, {"action", "SCMP_ACT_ALLOW"}},
-                                 {{"names", {"getpid"}}, {"action", "SCMP_ACT_ERRNO"},
-                                  {"errnoRet", 38}}}));
+  EXPECT_EQ(s["syscalls"],
+            json({{{"names", {"read", "write"}}, {"action", "SCMP_ACT_ALLOW"}},
+                  {{"names", {"chroot"}}, {"action", "SCMP_ACT_ALLOW"}},
+                  {{"names", {"getpid"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 38}}}));
 }
 
 TEST_F(SpecBuilderSeccompTest, PlainOciProfile) {
   json oci = {{"defaultAction", "SCMP_ACT_ALLOW"},
               {"architectures", {"SCMP_ARCH_X86_64"}},
-              {"syscalls", {{{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"},
-                             {"args", {{{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+              {"syscalls",
+               {{{"names", {"mount"}},
+                 {"action", "SCMP_ACT_ERRNO"},
+                 {"args", {{{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_EQ"}}}}}}}};
   run.security_opts = {"seccomp=" + profile(oci)};
   EXPECT_EQ(build()["linux"]["seccomp"], oci);
 }
