@@ -102,9 +102,13 @@ Result<off_t> tail_start(int fd, off_t size, int n, const std::string& path) {
 // Reads the file forward from an offset, a line at a time, and prints each entry.
 class Printer {
  public:
-  Printer(int fd, std::string path, off_t start, const LogReadOptions& opt, int out_fd,
-          int err_fd)
-      : fd_(fd), path_(std::move(path)), off_(start), start_(start), opt_(opt), out_fd_(out_fd),
+  Printer(int fd, std::string path, off_t start, const LogReadOptions& opt, int out_fd, int err_fd)
+      : fd_(fd),
+        path_(std::move(path)),
+        off_(start),
+        start_(start),
+        opt_(opt),
+        out_fd_(out_fd),
         err_fd_(err_fd) {}
 
   // Prints every complete line up to the end of the file as it is now.

@@ -6,10 +6,9 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 
@@ -30,8 +29,8 @@ struct NsCell {
 };
 
 struct NsReport {
-  std::vector<std::string> kinds;      // "cgroup", "ipc", "mnt", "net", "pid", …
-  std::vector<NsSubject> subjects;     // columns
+  std::vector<std::string> kinds;          // "cgroup", "ipc", "mnt", "net", "pid", …
+  std::vector<NsSubject> subjects;         // columns
   std::vector<std::vector<NsCell>> cells;  // [kind][subject]
 };
 

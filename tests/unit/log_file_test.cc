@@ -107,9 +107,13 @@ TEST_F(LogFile, PartialLinesAreWrittenAsTheyCome) {
 }
 
 TEST_F(LogFile, BytesThatAreNotUtf8DoNotFailTheWrite) {
-  write(Stream::kStdout, "a\xff" "b\n");
+  write(Stream::kStdout,
+        "a\xff"
+        "b\n");
   ASSERT_TRUE(read({}));
-  EXPECT_EQ(out_.text(), "a\xef\xbf\xbd" "b\n");
+  EXPECT_EQ(out_.text(),
+            "a\xef\xbf\xbd"
+            "b\n");
 }
 
 TEST_F(LogFile, AChunkOfManyShortLinesIsWrittenWhole) {
@@ -182,8 +186,8 @@ TEST_F(LogFile, AMalformedLineIsReportedWithItsNumberAndSkipped) {
   write(Stream::kStdout, "one\n");
   {
     std::ofstream f(path_, std::ios::app);
-    f << "{\"log\":\"tru\n";   // cut short, as by a full disk
-    f << "[1,2]\n";            // json, but not an entry
+    f << "{\"log\":\"tru\n";  // cut short, as by a full disk
+    f << "[1,2]\n";           // json, but not an entry
   }
   write(Stream::kStdout, "four\nfive\n");
   testing::internal::CaptureStderr();

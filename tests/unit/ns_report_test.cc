@@ -79,9 +79,9 @@ class NsReportTest : public ::testing::Test {
 TEST_F(NsReportTest, KindsAreTheEightAndTheForChildrenLinks) {
   auto r = ns_report({});
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->kinds, (std::vector<std::string>{"cgroup", "ipc", "mnt", "net", "pid",
-                                                "pid_for_children", "time", "time_for_children",
-                                                "user", "uts"}));
+  EXPECT_EQ(r->kinds,
+            (std::vector<std::string>{"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+                                      "time", "time_for_children", "user", "uts"}));
 }
 
 TEST_F(NsReportTest, MarksHostSharedAndPrivate) {
@@ -169,8 +169,7 @@ TEST_F(NsReportTest, InodesOfOnePid) {
 TEST_F(NsReportTest, AMissingPidIsAnError) {
   auto r = ns_report({{"pid 2147483600", 2147483600}});
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("pid 2147483600"), std::string::npos)
-      << r.error().message();
+  EXPECT_NE(r.error().message().find("pid 2147483600"), std::string::npos) << r.error().message();
 }
 
 TEST(NsReport, UnavailableCellsShowAsADash) {

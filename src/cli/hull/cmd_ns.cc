@@ -67,8 +67,8 @@ base::Result<int> ns(const Globals& g, const NsFlags& f) {
     add(std::move(s));
   }
   ASSIGN_OR_RETURN(engine::NsReport report, engine::ns_report(subjects));
-  std::string out = f.format == "json" ? engine::ns_json(report).dump(2) + "\n"
-                                       : engine::ns_table(report);
+  std::string out =
+      f.format == "json" ? engine::ns_json(report).dump(2) + "\n" : engine::ns_table(report);
   std::fputs(out.c_str(), stdout);
   return 0;
 }
