@@ -147,10 +147,10 @@ Result<Fd> ContainerStore::create(const ContainerRecord& r) const {
   return made;
 }
 
-Result<Fd> ContainerStore::lock_monitor(const std::string& id) const {
+Result<Fd> ContainerStore::lock_monitor(const std::string& id, bool wait) const {
   std::string path = dir_of(id) + "/monitor.lock";
   ASSIGN_OR_RETURN(Fd lock, base::sys::open(path, O_RDWR | O_CREAT, 0600));
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(lock.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
     if (errno == EWOULDBLOCK) return Error("container " + id.substr(0, 12) + " is already running");
     return Error("flock " + path, errno);
   }
@@ -241,12 +241,39 @@ Result<void> ContainerStore::rename(const std::string& id, const std::string& ne
   return {};
 }
 
-Result<void> ContainerStore::remove(const ContainerRecord& r) const {
+Result<void> ContainerStore::detach(const ContainerRecord& r) const {
   std::string link = names_ + "/" + r.name;
   char target[128] = {};
   ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
   if (n > 0 && std::string(target, static_cast<size_t>(n)) == r.id) ::unlink(link.c_str());
-  return base::sys::remove_all(dir_of(r.id));
+  TRY(base::sys::mkdir_all(trash_, 0700));
+  if (::rename(dir_of(r.id).c_str(), (trash_ + "/" + r.id).c_str()) != 0 && errno != ENOENT) {
+    return Error("rename " + dir_of(r.id) + " into " + trash_, errno);
+  }
+  return {};
+}
+
+void ContainerStore::purge(const std::string& id) const {
+  (void)base::sys::remove_all(trash_ + "/" + id);
+}
+
+void ContainerStore::purge_stale() const {
+  DIR* d = ::opendir(trash_.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    // A monitor still holding the lock is purging it now.
+    if (!lock_held(trash_ + "/" + e->d_name + "/monitor.lock")) stale.push_back(e->d_name);
+  }
+  ::closedir(d);
+  for (const auto& id : stale) purge(id);
+}
+
+Result<void> ContainerStore::remove(const ContainerRecord& r) const {
+  TRY(detach(r));
+  purge(r.id);
+  return {};
 }
 
 std::string new_container_id() {

@@ -58,7 +58,7 @@ base::Result<ContainerRecord> record_from_json(const nlohmann::json& j);
 class ContainerStore {
  public:
   explicit ContainerStore(const Paths& paths)
-      : dir_(paths.containers()), names_(paths.names()) {}
+      : dir_(paths.containers()), names_(paths.names()), trash_(paths.root + "/trash") {}
 
   std::string dir_of(const std::string& id) const { return dir_ + "/" + id; }
 
@@ -66,8 +66,9 @@ class ContainerStore {
   // monitor.lock held: the caller keeps it until the record is complete, and hands it to
   // the monitor it forks.
   base::Result<base::Fd> create(const ContainerRecord& r) const;
-  // Takes monitor.lock for a monitor about to start; fails if one already holds it.
-  base::Result<base::Fd> lock_monitor(const std::string& id) const;
+  // Takes monitor.lock for a monitor about to start. With wait, waits for a monitor that
+  // is finishing (its container exited); otherwise fails if one holds it.
+  base::Result<base::Fd> lock_monitor(const std::string& id, bool wait) const;
 
   // By name, full id or unique prefix of an id.
   base::Result<std::string> resolve(const std::string& ref) const;
@@ -79,10 +80,18 @@ class ContainerStore {
   base::Result<void> rename(const std::string& id, const std::string& new_name) const;
   // Removes the directory and the name (only if the name still points at this id).
   base::Result<void> remove(const ContainerRecord& r) const;
+  // The fast half of remove: the name is freed and the directory renamed into trash/, so
+  // the container is gone for every command at once; purge() deletes it. (rmdir costs
+  // milliseconds on some disks: a --rm container reports its exit before paying them.)
+  base::Result<void> detach(const ContainerRecord& r) const;
+  void purge(const std::string& id) const;
+  // Deletes trash left by a monitor that died before purging.
+  void purge_stale() const;
 
  private:
   std::string dir_;
   std::string names_;
+  std::string trash_;
 };
 
 // 64 hex from getrandom(2).

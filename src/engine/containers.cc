@@ -202,7 +202,12 @@ static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::s
 Result<Started> Engine::start(const std::string& ref, bool attach) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   if (running(r)) return Error("container " + ref + " is already running");
-  ASSIGN_OR_RETURN(Fd lock, store_.lock_monitor(r.id));
+  // A monitor whose container exited may still be cleaning up: wait for it to finish.
+  ASSIGN_OR_RETURN(Fd lock, store_.lock_monitor(r.id, /*wait=*/true));
+  ASSIGN_OR_RETURN(r, store_.load(r.id));
+  if (r.state == ContainerState::kRunning || r.state == ContainerState::kPaused) {
+    return Error("container " + ref + " is already running");
+  }
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = false; }));
   return fork_monitor(paths_, debug_, r.id, std::move(lock), attach);
 }

@@ -43,6 +43,7 @@ base::Result<ContainerRecord> Engine::find(const std::string& ref) const {
 }
 
 std::vector<ContainerRecord> Engine::list() const {
+  store_.purge_stale();
   std::vector<ContainerRecord> out;
   for (auto& r : store_.load_all()) {
     if (auto now = reconcile(std::move(r))) out.push_back(std::move(*now));

@@ -1,7 +1,6 @@
 #include "engine/image_archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "engine/archive_lib.h"
 #include <fcntl.h>
 
 #include <memory>

@@ -1,13 +1,53 @@
 #include "engine/image_digest.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/sys.h"
 
 namespace hull::engine {
 
 namespace {
+
+// libcrypto is loaded on first use, like libarchive (archive_lib.h): most `hull` commands
+// (run above all) never hash, and should not pay for loading it.
+struct Crypto {
+  decltype(&::EVP_MD_CTX_new) md_ctx_new;
+  decltype(&::EVP_MD_CTX_free) md_ctx_free;
+  decltype(&::EVP_DigestInit_ex) digest_init;
+  decltype(&::EVP_DigestUpdate) digest_update;
+  decltype(&::EVP_DigestFinal_ex) digest_final;
+  decltype(&::EVP_sha256) sha256;
+};
+
+const Crypto& crypto() {
+  static const Crypto table = [] {
+    void* lib = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    Crypto c{};
+    auto sym = [&](const char* name) {
+      void* p = lib ? ::dlsym(lib, name) : nullptr;
+      if (!p) {
+        std::fprintf(stderr, "hull: libcrypto: %s (install the libssl3 package)\n",
+                     lib ? name : ::dlerror());
+        std::exit(125);
+      }
+      return p;
+    };
+    c.md_ctx_new = reinterpret_cast<decltype(c.md_ctx_new)>(sym("EVP_MD_CTX_new"));
+    c.md_ctx_free = reinterpret_cast<decltype(c.md_ctx_free)>(sym("EVP_MD_CTX_free"));
+    c.digest_init = reinterpret_cast<decltype(c.digest_init)>(sym("EVP_DigestInit_ex"));
+    c.digest_update = reinterpret_cast<decltype(c.digest_update)>(sym("EVP_DigestUpdate"));
+    c.digest_final = reinterpret_cast<decltype(c.digest_final)>(sym("EVP_DigestFinal_ex"));
+    c.sha256 = reinterpret_cast<decltype(c.sha256)>(sym("EVP_sha256"));
+    return c;
+  }();
+  return table;
+}
+
 std::string hex(const unsigned char* p, unsigned n) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -19,20 +59,20 @@ std::string hex(const unsigned char* p, unsigned n) {
 }
 }  // namespace
 
-Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+Sha256Stream::Sha256Stream() : ctx_(crypto().md_ctx_new()) {
+  crypto().digest_init(static_cast<EVP_MD_CTX*>(ctx_), crypto().sha256(), nullptr);
 }
 
-Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+Sha256Stream::~Sha256Stream() { crypto().md_ctx_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
 void Sha256Stream::update(const void* data, size_t len) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, len);
+  crypto().digest_update(static_cast<EVP_MD_CTX*>(ctx_), data, len);
 }
 
 std::string Sha256Stream::digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &n);
+  crypto().digest_final(static_cast<EVP_MD_CTX*>(ctx_), md, &n);
   return "sha256:" + hex(md, n);
 }
 

@@ -3,8 +3,7 @@
 // callbacks are where both digests are taken, so a layer is read exactly once.
 #include "engine/image_layer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "engine/archive_lib.h"
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>

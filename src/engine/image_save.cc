@@ -1,8 +1,7 @@
 // save: a docker-save archive (manifest.json, repositories) that is at the same time an OCI
 // image layout (oci-layout, index.json), as docker 25 writes: blobs are copied byte for
 // byte from the store under blobs/sha256/, so every digest stays what it was.
-#include <archive.h>
-#include <archive_entry.h>
+#include "engine/archive_lib.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -338,7 +338,6 @@ void Monitor::run() {
     timespec t0;
     ::clock_gettime(CLOCK_MONOTONIC, &t0);
     code = supervise(*s);
-    (void)rt_.remove(cfg_.id, true);
     auto after = store_.update(cfg_.id, [&](ContainerRecord& r) {
       r.state = ContainerState::kExited;
       r.pid = 0;
@@ -346,6 +345,7 @@ void Monitor::run() {
       r.finished_at = base::rfc3339_now();
     });
     if (!after || !should_restart(*after, *code)) break;
+    (void)rt_.remove(cfg_.id, true);
     // As docker: the delay doubles from 100 ms while the container keeps failing fast, and
     // starts again once it ran for 10 s.
     timespec t1;
@@ -355,9 +355,17 @@ void Monitor::run() {
     backoff_ms = std::min(backoff_ms * 2, 60000u);
     if (auto again = store_.load(cfg_.id); !again || again->stop_requested) break;
   }
+  // The exit is reported as soon as the record says so (with --rm: as soon as the name is
+  // free and the record gone); the slow part of cleaning up comes after. Commands that
+  // must wait for it (start, rm) wait for monitor.lock, which we hold until we exit.
   ::unlink(monitor_socket(cfg_.paths, cfg_.id).c_str());
-  if (auto rec = store_.load(cfg_.id); rec && rec->auto_remove) (void)store_.remove(*rec);
+  auto rec = store_.load(cfg_.id);
+  bool remove = rec && rec->auto_remove;
+  if (remove) (void)store_.detach(*rec);
   broadcast(AttachTag::kExit, code ? std::to_string(*code) : "");
+  clients_.clear();
+  (void)rt_.remove(cfg_.id, true);
+  if (remove) store_.purge(cfg_.id);
   ::_exit(0);
 }
 

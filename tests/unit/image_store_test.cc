@@ -1,8 +1,7 @@
 // The image store on a real directory: layers with whiteouts, opaque dirs and hard links,
 // escapes refused, save/load round trip, corrupted archives, tag/rmi/prune, and several
 // processes importing into one store at once. Needs root (trusted.* xattrs, chown, mknod).
-#include <archive.h>
-#include <archive_entry.h>
+#include "engine/archive_lib.h"
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
