@@ -128,7 +128,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
   in.rootfs = dir + "/rootfs";
   in.lookup_dirs.assign(image->layer_dirs.rbegin(), image->layer_dirs.rend());
   in.join = join;
-  in.cgroups_path = "/hull/" + rec.id;
+  in.cgroups_path = e.paths().cgroup_parent + "/" + rec.id;
   in.rootless = ::geteuid() != 0;
   in.host_uid = ::geteuid();
   in.host_gid = ::getegid();

@@ -28,6 +28,7 @@ Paths Paths::defaults() {
   }
   p.root = env_or("HULL_ROOT", p.root);
   p.run_root = env_or("HULL_RUNROOT", p.run_root);
+  p.cgroup_parent = env_or("HULL_CGROUP_PARENT", p.cgroup_parent);
   return p;
 }
 

@@ -11,6 +11,8 @@ namespace hull::engine {
 struct Paths {
   std::string root;      // /var/lib/hull
   std::string run_root;  // /run/hull
+  // Where containers' cgroups go: <cgroup_parent>/<id> (dockerd's --cgroup-parent).
+  std::string cgroup_parent = "/hull";
 
   // The defaults for this user: root's, or the XDG places of an ordinary user; the
   // environment variables override them, flags override those.

@@ -33,9 +33,21 @@ ensure_busybox() {
 
 engine_setup_file() {
   export ENGINE_ROOT=$BATS_FILE_TMPDIR/root ENGINE_RUNROOT=$BATS_FILE_TMPDIR/run
+  # This file's containers get cgroups under a parent of their own, so the leak check
+  # sees only them.
+  export HULL_CGROUP_PARENT=/hulltest-$(basename "$BATS_TEST_FILENAME" .bats)-$$
   mkdir -p "$ENGINE_ROOT" "$ENGINE_RUNROOT"
 }
 setup_file() { engine_setup_file; }
+
+engine_teardown_file() {
+  local d
+  for d in /sys/fs/cgroup/*"$HULL_CGROUP_PARENT" /sys/fs/cgroup/unified"$HULL_CGROUP_PARENT"; do
+    [ -d "$d" ] && rmdir "$d" 2>/dev/null
+  done
+  return 0
+}
+teardown_file() { engine_teardown_file; }
 
 engine_setup() {
   hull_setup
@@ -50,27 +62,47 @@ setup() { engine_setup; }
 # so a broken `hull ps` cannot hide a leak).
 engine_container_ids() { ls "$ENGINE_ROOT/containers" 2>/dev/null || true; }
 
+# Pids of hull processes of this file: the CLI, and monitors (which may still be cleaning up
+# for a moment after a container's exit was reported).
+hull_processes() {
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "HULL_TEST_FILE=$BATS_FILE_TMPDIR" &&
+      echo "${p#/proc/}"
+  done
+}
+
+# Waits (bounded tries) for this file's monitors to finish.
+wait_monitors_gone() {
+  local i
+  for ((i = 0; i < POLL_TRIES; i++)); do
+    [ -z "$(hull_processes)" ] && return 0
+    sleep "$POLL_SLEEP"
+  done
+}
+
 engine_leaks() {
   local id
   for id in $(engine_container_ids); do echo "container record $id"; done
   ls "$ENGINE_RUNROOT/oci" 2>/dev/null | grep -v '^seccomp-cache$' | sed 's/^/runtime state /'
   ls "$ENGINE_ROOT/names" 2>/dev/null | sed 's/^/name /'
   grep -F " $ENGINE_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
+  ls "$ENGINE_ROOT/trash" 2>/dev/null | sed 's/^/trash /'
   local d
-  for d in /sys/fs/cgroup/*/hull/* /sys/fs/cgroup/unified/hull/*; do
+  for d in /sys/fs/cgroup/*"$HULL_CGROUP_PARENT"/* /sys/fs/cgroup/unified"$HULL_CGROUP_PARENT"/*; do
     [ -d "$d" ] || continue
     echo "cgroup $d"
   done
   local p
-  for p in /proc/[0-9]*; do
-    [ "$(cat "$p/environ" 2>/dev/null | tr '\0' '\n' | grep -c "^HULL_TEST_FILE=$BATS_FILE_TMPDIR\$")" = 0 ] ||
-      echo "process ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+  for p in $(hull_processes); do
+    echo "process $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
   done
 }
 
 engine_teardown() {
   local id
   for id in $(engine_container_ids); do hull rm -f "$id" >/dev/null 2>&1 || true; done
+  wait_monitors_gone
   local left
   left=$(engine_leaks)
   hull_teardown

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--runroot", g.paths.run_root, "runtime files: sockets, state (HULL_RUNROOT)")
       ->capture_default_str();
+  app.add_option("--cgroup-parent", g.paths.cgroup_parent,
+                 "parent cgroup of containers (HULL_CGROUP_PARENT)")
+      ->capture_default_str();
   app.add_flag("--debug", g.debug, "debug logging");
   app.add_subcommand("version", "print the version")->callback([&] {
     action = [] () -> base::Result<int> {
