@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/monitor.h"
 #include "engine/spec_builder.h"
+#include "oci/capabilities.h"
 #include "runtime/container.h"
 #include "runtime/manage.h"
 
@@ -52,6 +54,26 @@ bool wait_for_end(int sock, int timeout_ms, std::optional<int>* code) {
       return true;
     }
   }
+}
+
+// Whether this host can limit swap: cgroup v1's memsw files (off unless the kernel was
+// booted with swap accounting) or v2's memory.swap.max.
+bool swap_accounting() {
+  struct stat st;
+  return ::stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", &st) == 0 ||
+         ::stat("/sys/fs/cgroup/init.scope/memory.swap.max", &st) == 0 ||
+         ::stat("/sys/fs/cgroup/system.slice/memory.swap.max", &st) == 0;
+}
+
+// Our own bounding set: what --privileged can hand out.
+std::vector<std::string> bounding_set() {
+  std::vector<std::string> caps;
+  for (int cap = 0; cap <= 63; ++cap) {
+    int r = ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (r < 0) break;  // past the kernel's last capability
+    if (r == 1) caps.push_back(oci::capability_name(cap));
+  }
+  return caps;
 }
 
 }  // namespace
@@ -132,6 +154,8 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
   in.rootless = ::geteuid() != 0;
   in.host_uid = ::geteuid();
   in.host_gid = ::getegid();
+  in.swap_accounting = swap_accounting();
+  in.available_capabilities = bounding_set();
   ASSIGN_OR_RETURN(nlohmann::json spec, build_spec(in));
   rec.command = spec["process"].value("args", std::vector<std::string>{});
   rec.run_options = {{"network", run.network}, {"pid", run.pid},       {"ipc", run.ipc},
