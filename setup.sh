@@ -70,4 +70,7 @@ echo "host:    $(ls /proc | grep -cE '^[0-9]+$') processes"
 (cd "$demo" && "$oci" run demo </dev/null)
 "$oci" delete --force demo >/dev/null 2>&1 || true
 
-say "done: hull-oci is /usr/local/bin/hull-oci; run it again with: cd $demo && hull-oci run demo"
+say "and through the engine: hull run --rm busybox echo hello"
+/usr/local/bin/hull run --rm busybox echo hello
+
+say "done: hull and hull-oci are in /usr/local/bin; try: hull run --rm -it busybox sh"

@@ -38,6 +38,10 @@ Result<void> mkdir(const std::string& path, mode_t mode) {
 }
 
 Result<void> mkdir_all(const std::string& path, mode_t mode) {
+  // The common case is a directory that exists: one stat instead of a mkdir per component
+  // (a mkdir that fails with EEXIST still takes the filesystem's locks: ~1 ms on some disks).
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return {};
   std::string cur;
   size_t pos = 0;
   while (pos != std::string::npos) {

@@ -25,6 +25,9 @@ struct MonitorConfig {
 // Never returns: the process exits when the container is gone for good.
 [[noreturn]] void run_monitor(MonitorConfig cfg);
 
+// Drops the pages of code the monitor ran only to start its container (monitor_memory.cc).
+void drop_unused_code();
+
 // The attach socket of a container.
 std::string monitor_socket(const Paths& paths, const std::string& id);
 
