@@ -171,8 +171,11 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
   if (!lock) return std::move(lock.error());
   auto finish = [&]() -> Result<void> {
     for (const char* sub : {"/rootfs", "/upper", "/work"}) TRY(base::sys::mkdir(dir + sub, 0700));
-    // The rootfs dir is only the overlay's mount point; the container sees the overlay.
+    // The rootfs dir is only the overlay's mount point; the container sees the overlay,
+    // whose root takes the upper dir's mode: 0700 there would lock every user but root
+    // out of the container's / (docker's diff dir is 0755 too).
     ::chmod((dir + "/rootfs").c_str(), 0755);
+    ::chmod((dir + "/upper").c_str(), 0755);
     TRY(base::sys::write_file_atomic(dir + "/config.json", spec.dump(), 0600));
     TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
     return {};
@@ -252,10 +255,19 @@ Result<Started> Engine::run(const RunOptions& run) {
 
 Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return {};
-  TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
+  if (!r.monitor_alive) return {};
+  ASSIGN_OR_RETURN(r, store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
   auto sock = connect_monitor(monitor_socket(paths_, r.id));
   if (!sock) return {};  // the monitor just ended
+  // A monitor whose container is not running is between two starts of a restart policy
+  // (or finishing): it reads stop_requested before starting again, so it ends soon; if it
+  // had already started again, the container is stopped as any other.
+  while (!running(r)) {
+    if (wait_for_end(sock->get(), 100, nullptr)) return {};
+    auto now = store_.load(r.id);
+    if (!now) return {};  // removed (--rm) as it ended
+    r = std::move(*now);
+  }
   runtime::Runtime rt({paths_.runtime_root(), debug_});
   // A frozen process takes no signal until thawed.
   if (r.state == ContainerState::kPaused) (void)unpause(r.id);
@@ -284,6 +296,17 @@ Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout)
 
 Result<void> Engine::remove(const std::string& ref, bool force) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
+  if (r.monitor_alive && r.state == ContainerState::kExited) {
+    // The monitor lives on: between two starts of a restart policy, or finishing. As docker,
+    // a restarting container needs -f; one that is finishing is waited for.
+    auto policy = parse_restart(r.restart_policy);
+    if (!force && !r.stop_requested && policy && policy->kind != RestartPolicy::kNo) {
+      return Error("cannot remove container " + ref + ": it is restarting")
+          .hint("stop it first, or use rm -f");
+    }
+    TRY(stop(r.id, 0));
+    ASSIGN_OR_RETURN(r, find(r.id));
+  }
   if (running(r)) {
     if (!force) {
       return Error("cannot remove container " + ref + ": it is " + state_name(r.state))
@@ -296,7 +319,9 @@ Result<void> Engine::remove(const std::string& ref, bool force) {
       wait_for_end(sock->get(), -1, nullptr);
     }
   }
-  // The monitor is gone now; whatever it could not clean (it was killed) goes here.
+  // The monitor ends soon after its container (or was killed): wait until it has, so that
+  // its own cleaning and ours do not race; then whatever it could not clean goes here.
+  auto monitor_gone = store_.lock_monitor(r.id, /*wait=*/true);  // held while we remove
   runtime::Runtime rt({paths_.runtime_root(), debug_});
   TRY(rt.remove(r.id, true));
   ::unlink(monitor_socket(paths_, r.id).c_str());

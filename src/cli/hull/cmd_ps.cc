@@ -74,11 +74,12 @@ void add_ps(CLI::App& app, Globals& g, Action& action) {
       char line[512];
       std::snprintf(line, sizeof line, "%-12s   %-15s %-22s %-20s %-28s %s", "CONTAINER ID",
                     "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
-      table = line;
-      if (f->ns) {
+      // -q prints ids only, one a line, so that `hull rm $(hull ps -aq)` works.
+      if (!f->quiet) table = line;
+      if (f->ns && !f->quiet) {
         for (const char* k : kNsKinds) table += std::string("  ") + k;
       }
-      table += "\n";
+      if (!f->quiet) table += "\n";
       for (const auto& c : e.list()) {
         bool up = c.state == engine::ContainerState::kRunning ||
                   c.state == engine::ContainerState::kPaused;

@@ -2,8 +2,11 @@
 // container's output (or prints its id with -d) and returns its exit code.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <optional>
 
+#include "base/log.h"
 #include "cli/hull/commands.h"
 #include "engine/attach.h"
 
@@ -73,9 +76,21 @@ base::Result<void> take_image_and_command(CLI::App* cmd, engine::RunOptions& o) 
     return base::Error(cmd->get_name() + ": an image is required")
         .hint("hull " + cmd->get_name() + " [OPTIONS] IMAGE [COMMAND] [ARG...]");
   }
+  // With prefix_command, a flag CLI11 does not know lands here before the image.
+  if (rest[0].size() > 1 && rest[0][0] == '-') {
+    return base::Error("unknown flag: " + rest[0])
+        .hint("hull " + cmd->get_name() + " --help lists the flags");
+  }
   o.image = rest[0];
   o.command.assign(rest.begin() + 1, rest.end());
   return {};
+}
+
+// docker's exit codes for a container whose command could not be run (the runtime's exec
+// step fails with "exec …"): 127 when it was not found, 126 when it could not be executed.
+std::optional<int> exec_failure_code(const base::Error& e) {
+  if (e.what().rfind("exec ", 0) != 0) return std::nullopt;
+  return e.code() == 0 || e.code() == ENOENT || e.code() == ENOTDIR ? 127 : 126;
 }
 
 }  // namespace
@@ -101,7 +116,14 @@ void add_run(CLI::App& app, Globals& g, Action& action) {
     action = [&g, opts, run]() -> base::Result<int> {
       TRY(take_image_and_command(run, *opts));
       engine::Engine e = g.engine();
-      ASSIGN_OR_RETURN(engine::Started s, e.run(*opts));
+      auto started = e.run(*opts);
+      if (!started) {
+        auto code = exec_failure_code(started.error());
+        if (!code) return std::move(started.error());
+        base::log::error(started.error().message());
+        return *code;
+      }
+      engine::Started s = std::move(*started);
       if (opts->detach) {
         std::printf("%s\n", s.id.c_str());
         return 0;
