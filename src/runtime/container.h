@@ -39,6 +39,7 @@ struct CreateOptions {
   std::optional<Overlay> rootfs_overlay;
   int stdio[3] = {-1, -1, -1};  // fds to become the process's 0, 1, 2 (-1: inherited)
   int parent_death_signal = 0;  // sent to the process when its parent (the monitor) dies
+  bool init_reaper = false;      // PID 1 reaps and forwards signals; the process is its child
 };
 
 // A running container whose init is our child (Runtime::run_owned).

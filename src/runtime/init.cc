@@ -19,6 +19,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
+#include "runtime/reaper.h"
 
 namespace hull::runtime {
 
@@ -234,6 +235,7 @@ void container_init(const InitConfig& cfg) {
   if (cfg.parent_death_signal) {
     if (auto r = die_with_parent(cfg.parent_death_signal, parent); !r) fail(chan, report_fd, r.error());
   }
+  if (cfg.init_reaper) become_reaper();
   fail(chan, report_fd, exec_image(spec.process, *exe, cfg.preserve_fds));
 }
 

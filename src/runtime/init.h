@@ -29,6 +29,7 @@ struct InitConfig {
   const std::vector<base::Fd>* cgroup_join_fds = nullptr;  // v1: write "0" to join (cgroup.h)
   const int* stdio = nullptr;    // CreateOptions::stdio
   int parent_death_signal = 0;   // CreateOptions::parent_death_signal
+  bool init_reaper = false;      // CreateOptions::init_reaper
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);

@@ -207,6 +207,7 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
     cfg.cgroup_join_fds = &cgroup_join_fds;
     cfg.stdio = opt.stdio;
     cfg.parent_death_signal = opt.parent_death_signal;
+    cfg.init_reaper = opt.init_reaper;
     cfg.rootfs.overlay = opt.rootfs_overlay ? &*opt.rootfs_overlay : nullptr;
     container_init(cfg);
   }
