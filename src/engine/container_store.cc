@@ -74,6 +74,7 @@ nlohmann::json record_json(const ContainerRecord& r) {
       {"tty", r.tty},
       {"interactive", r.interactive},
       {"auto_remove", r.auto_remove},
+      {"init", r.init},
       {"restart_policy", r.restart_policy},
       {"stop_signal", r.stop_signal},
       {"stop_timeout", r.stop_timeout},
@@ -104,6 +105,7 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
     r.tty = j.value("tty", false);
     r.interactive = j.value("interactive", false);
     r.auto_remove = j.value("auto_remove", false);
+    r.init = j.value("init", false);
     r.restart_policy = j.value("restart_policy", "no");
     r.stop_signal = j.value("stop_signal", 15);
     r.stop_timeout = j.value("stop_timeout", 10);

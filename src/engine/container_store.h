@@ -44,6 +44,7 @@ struct ContainerRecord {
   bool tty = false;
   bool interactive = false;
   bool auto_remove = false;
+  bool init = false;  // --init: PID 1 is a reaper, the process its child
   std::string restart_policy = "no";
   int stop_signal = 15;
   int stop_timeout = 10;

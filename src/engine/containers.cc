@@ -127,6 +127,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
   rec.tty = run.tty;
   rec.interactive = run.interactive;
   rec.auto_remove = run.remove;
+  rec.init = run.init;
   rec.restart_policy = run.restart;
   rec.layer_dirs = image->layer_dirs;
   ASSIGN_OR_RETURN(RestartPolicy policy, parse_restart(run.restart));

@@ -169,6 +169,7 @@ Result<Streams> Monitor::start(const ContainerRecord& rec) {
   ov.work_dir = dir + "/work";
   opt.rootfs_overlay = std::move(ov);
   opt.parent_death_signal = SIGKILL;
+  opt.init_reaper = rec.init;
   Streams s;
   Fd child_in, child_out, child_err;
   if (!rec.tty) {
@@ -334,6 +335,7 @@ void Monitor::run() {
     if (first) {
       (void)base::sys::write_all(cfg_.status.get(), "ok");
       cfg_.status.reset();
+      drop_unused_code();
     }
     timespec t0;
     ::clock_gettime(CLOCK_MONOTONIC, &t0);
