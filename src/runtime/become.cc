@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/sys.h"
 #include "runtime/process.h"
 
 namespace hull::runtime {
@@ -37,6 +38,10 @@ Result<std::string> become_process(const oci::Process& p, bool setgroups_denied,
   // cwd before the uid change (the user may not be able to reach it as root can), and after
   // it again in case root was refused on a root-squashed mount.
   bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
+  // A cwd the image lacks is made, as runc and docker do (`-w /work` on a bare image).
+  if (!cwd_done && errno == ENOENT && base::sys::mkdir_all(p.cwd, 0755)) {
+    cwd_done = ::chdir(p.cwd.c_str()) == 0;
+  }
   TRY(apply_user(p.user, setgroups_denied));
   if (!cwd_done && ::chdir(p.cwd.c_str()) != 0) {
     return Error("chdir " + p.cwd, errno).context("process.cwd");
