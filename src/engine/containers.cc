@@ -111,7 +111,11 @@ struct Made {
 
 }  // namespace
 
-static Result<Made> make_container(Engine& e, const ContainerStore& store, const RunOptions& run,
+// mark_created: `hull create` ends here; `hull run` leaves the record "creating" for the
+// monitor it hands the lock to, which marks it running (or, dying first, leaves a record
+// the next command removes as half-made).
+static Result<Made> make_container(Engine& e, const ContainerStore& store, bool mark_created,
+                                   const RunOptions& run,
                                    const std::map<oci::NamespaceType, std::string>& join) {
   auto image = e.images().find(run.image);
   if (!image) {
@@ -171,14 +175,17 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
   }
   if (!lock) return std::move(lock.error());
   auto finish = [&]() -> Result<void> {
-    for (const char* sub : {"/rootfs", "/upper", "/work"}) TRY(base::sys::mkdir(dir + sub, 0700));
     // The rootfs dir is only the overlay's mount point; the container sees the overlay,
     // whose root takes the upper dir's mode: 0700 there would lock every user but root
     // out of the container's / (docker's diff dir is 0755 too).
-    ::chmod((dir + "/rootfs").c_str(), 0755);
-    ::chmod((dir + "/upper").c_str(), 0755);
+    TRY(base::sys::mkdir(dir + "/rootfs", 0755));
+    TRY(base::sys::mkdir(dir + "/upper", 0755));
+    TRY(base::sys::mkdir(dir + "/work", 0700));
+    if (::chmod((dir + "/upper").c_str(), 0755) != 0) return Error("chmod " + dir + "/upper", errno);
     TRY(base::sys::write_file_atomic(dir + "/config.json", spec.dump(), 0600));
-    TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
+    if (mark_created) {
+      TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
+    }
     return {};
   };
   if (auto r = finish(); !r) {
@@ -191,7 +198,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, const
 Result<std::string> Engine::create(const RunOptions& run) {
   std::map<oci::NamespaceType, std::string> join;
   TRY(resolve_namespaces(run, &join));
-  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, run, join));
+  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, /*mark_created=*/true, run, join));
   return m.id;
 }
 
@@ -243,7 +250,7 @@ Result<Started> Engine::start(const std::string& ref, bool attach) {
 Result<Started> Engine::run(const RunOptions& run) {
   std::map<oci::NamespaceType, std::string> join;
   TRY(resolve_namespaces(run, &join));
-  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, run, join));
+  ASSIGN_OR_RETURN(Made m, make_container(*this, store_, /*mark_created=*/false, run, join));
   bool attach = !run.detach;
   auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach);
   if (!started) {
