@@ -13,6 +13,7 @@
 #include "engine/spec_resources.h"
 #include "engine/spec_security.h"
 #include "engine/spec_user.h"
+#include "oci/default_spec.h"
 
 namespace hull::engine {
 
@@ -247,19 +248,8 @@ Result<json> build_spec(const SpecInputs& in) {
                                               ns.is_private(NamespaceType::kNetwork)));
   if (!sysctl.empty()) linux["sysctl"] = std::move(sysctl);
   if (!run.privileged) {
-    linux["maskedPaths"] = {"/proc/asound",
-                            "/proc/acpi",
-                            "/proc/kcore",
-                            "/proc/keys",
-                            "/proc/latency_stats",
-                            "/proc/timer_list",
-                            "/proc/timer_stats",
-                            "/proc/sched_debug",
-                            "/proc/scsi",
-                            "/sys/firmware",
-                            "/sys/devices/virtual/powercap"};
-    linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                              "/proc/sysrq-trigger"};
+    linux["maskedPaths"] = oci::default_masked_paths();
+    linux["readonlyPaths"] = oci::default_readonly_paths();
     // Docker: --privileged is unconfined whatever --security-opt says.
     if (sec.seccomp != SecurityOpts::Seccomp::kUnconfined) {
       ASSIGN_OR_RETURN(linux["seccomp"], seccomp_json(sec, caps));

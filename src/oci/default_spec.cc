@@ -74,24 +74,26 @@ json linux_section(bool rootless, unsigned host_uid, unsigned host_gid) {
     l["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
     l["namespaces"] = namespaces({"pid", "network", "ipc", "uts", "mount", "cgroup"});
   }
-  l["maskedPaths"] = {
-      "/proc/acpi",
-      "/proc/asound",
-      "/proc/kcore",
-      "/proc/keys",
-      "/proc/latency_stats",
-      "/proc/timer_list",
-      "/proc/timer_stats",
-      "/proc/sched_debug",
-      "/sys/firmware",
-      "/proc/scsi",
-      "/sys/devices/virtual/powercap",
-  };
-  l["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+  l["maskedPaths"] = default_masked_paths();
+  l["readonlyPaths"] = default_readonly_paths();
   return l;
 }
 
 }  // namespace
+
+const std::vector<std::string>& default_masked_paths() {
+  static const std::vector<std::string> paths = {
+      "/proc/acpi",          "/proc/asound",   "/proc/kcore",          "/proc/keys",
+      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",  "/proc/sched_debug",
+      "/proc/scsi",          "/sys/firmware",  "/sys/devices/virtual/powercap"};
+  return paths;
+}
+
+const std::vector<std::string>& default_readonly_paths() {
+  static const std::vector<std::string> paths = {"/proc/bus", "/proc/fs", "/proc/irq",
+                                                 "/proc/sys", "/proc/sysrq-trigger"};
+  return paths;
+}
 
 json default_spec(bool rootless, unsigned host_uid, unsigned host_gid) {
   return {

@@ -31,6 +31,24 @@ ensure_busybox() {
   hull import --change 'CMD ["sh"]' "$(busybox_tarball)" busybox >/dev/null
 }
 
+# A directory shared with a container (-v "$(ctl):/ctl"), writable by any user in it.
+ctl() {
+  mkdir -p "$BATS_TEST_TMPDIR/ctl"
+  chmod 0777 "$BATS_TEST_TMPDIR/ctl"
+  echo "$BATS_TEST_TMPDIR/ctl"
+}
+
+# wait_for PATH: polls (bounded by count) until PATH exists.
+wait_for() {
+  local i
+  for ((i = 0; i < POLL_TRIES; i++)); do
+    [ -e "$1" ] && return 0
+    sleep "$POLL_SLEEP"
+  done
+  echo "$1 did not appear" >&2
+  return 1
+}
+
 engine_setup_file() {
   export ENGINE_ROOT=$BATS_FILE_TMPDIR/root ENGINE_RUNROOT=$BATS_FILE_TMPDIR/run
   # This file's containers get cgroups under a parent of their own, so the leak check

@@ -6,24 +6,6 @@
 
 load engine_helpers
 
-# A directory shared with a container (-v "$(ctl):/ctl").
-ctl() {
-  mkdir -p "$BATS_TEST_TMPDIR/ctl"
-  chmod 0777 "$BATS_TEST_TMPDIR/ctl"
-  echo "$BATS_TEST_TMPDIR/ctl"
-}
-
-# wait_for PATH: polls (bounded by count) until PATH exists.
-wait_for() {
-  local i
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    [ -e "$1" ] && return 0
-    sleep "$POLL_SLEEP"
-  done
-  echo "$1 did not appear" >&2
-  return 1
-}
-
 # A field of `hull inspect` (jq path below .[0]).
 field() { hull inspect "$1" | jq -r ".[0]$2"; }
 

@@ -10,24 +10,6 @@ bats_require_minimum_version 1.5.0
 # The host's namespace inode of KIND (this shell runs in the host's namespaces).
 host_ns() { stat -L -c %i "/proc/self/ns/$1"; }
 
-# A directory shared with a container (-v "$(ctl):/ctl"), writable by any user in it.
-ctl() {
-  mkdir -p "$BATS_TEST_TMPDIR/ctl"
-  chmod 0777 "$BATS_TEST_TMPDIR/ctl"
-  echo "$BATS_TEST_TMPDIR/ctl"
-}
-
-# wait_for PATH: polls (bounded by count) until PATH exists.
-wait_for() {
-  local i
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    [ -e "$1" ] && return 0
-    sleep "$POLL_SLEEP"
-  done
-  echo "$1 did not appear" >&2
-  return 1
-}
-
 # The init pid of a running container.
 init_pid() { hull inspect "$1" | jq -r '.[0].State.Pid'; }
 

@@ -131,7 +131,7 @@ TEST_F(SpecBuilderTest, DefaultsAreDockers) {
   EXPECT_EQ(l["resources"], json({{"devices", {{{"allow", false}, {"access", "rwm"}}}}}));
   EXPECT_FALSE(l.contains("devices"));
   EXPECT_EQ(strings(l["maskedPaths"]),
-            (std::vector<std::string>{"/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            (std::vector<std::string>{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                                       "/proc/latency_stats", "/proc/timer_list",
                                       "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
                                       "/sys/firmware", "/sys/devices/virtual/powercap"}));
