@@ -54,7 +54,8 @@ void add_inspect_commands(CLI::App& app, Globals& g, Action& action) {
   auto* stats = app.add_subcommand("stats", "resource usage of containers (one sample)");
   stats->add_flag("--no-stream", *no_stream, "one sample (the only mode for now)");
   stats->add_option("CONTAINER", *stats_refs, "containers (default: all running)");
-  stats->callback([&g, &action, stats_refs] {
+  // no_stream rides in the callback: CLI11 writes through the reference when it parses.
+  stats->callback([&g, &action, stats_refs, no_stream] {
     action = [&g, stats_refs]() -> base::Result<int> {
       engine::Engine e = g.engine();
       std::vector<std::string> names = *stats_refs;
