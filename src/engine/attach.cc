@@ -76,11 +76,23 @@ Result<std::string> parse_detach_keys(const std::string& text) {
 
 namespace {
 
+// One message without blocking: false while the monitor has no room for it (a monitor
+// that is gone counts as sent; its end shows on the socket).
+bool try_send(int sock, AttachTag tag, const std::string& payload) {
+  std::string msg(1, static_cast<char>(tag));
+  msg += payload;
+  for (;;) {
+    if (::send(sock, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) return true;
+    if (errno != EINTR) return errno != EAGAIN;
+  }
+}
+
+// A size the monitor has no room for is dropped rather than waited for (see unsent below).
 void send_winsize(int sock) {
   winsize ws{};
   if (::ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
-    (void)send_tagged(sock, AttachTag::kResize,
-                      std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col));
+    (void)try_send(sock, AttachTag::kResize,
+                   std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col));
   }
 }
 
@@ -120,11 +132,13 @@ class DetachMatcher {
 
 Result<AttachEnd> attach_session(int sock, const AttachOptions& opt) {
   std::optional<base::RawTerminal> raw;
-  std::string keys;
+  // Checked even where unused (no terminal), so a typo shows at once, as with docker.
+  ASSIGN_OR_RETURN(std::string keys, parse_detach_keys(opt.detach_keys));
   if (opt.tty && ::isatty(0)) {
-    ASSIGN_OR_RETURN(keys, parse_detach_keys(opt.detach_keys));
     if (opt.stdin) raw.emplace(0);
     send_winsize(sock);
+  } else {
+    keys.clear();
   }
   DetachMatcher matcher(keys);
   sigset_t watched;
@@ -139,8 +153,16 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& opt) {
   bool stdin_open = opt.stdin;
   AttachEnd end;
   std::string buf(65536 + 1, '\0');
+  // Input the monitor has no room for yet. We never block in send: a monitor that cannot
+  // write to a process that does not read stdin stops reading us, and if we stopped
+  // reading its output in turn, the process would block on stdout and nothing would move.
+  std::string unsent;
+  bool eof_unsent = false;
   for (;;) {
-    pollfd fds[3] = {{sock, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}, {sig.get(), POLLIN, 0}};
+    bool waiting = !unsent.empty() || eof_unsent;
+    pollfd fds[3] = {{sock, static_cast<short>(POLLIN | (waiting ? POLLOUT : 0)), 0},
+                     {stdin_open && !waiting ? 0 : -1, POLLIN, 0},
+                     {sig.get(), POLLIN, 0}};
     if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -160,16 +182,21 @@ Result<AttachEnd> attach_session(int sock, const AttachOptions& opt) {
       ssize_t n = ::read(0, buf.data(), 65536);
       if (n <= 0) {
         stdin_open = false;
-        (void)send_tagged(sock, AttachTag::kStdinEof, "");
+        eof_unsent = true;
       } else {
         bool detach = false;
-        std::string data = matcher.feed(buf.data(), static_cast<size_t>(n), &detach);
-        if (!data.empty()) (void)send_tagged(sock, AttachTag::kStdin, data);
+        unsent = matcher.feed(buf.data(), static_cast<size_t>(n), &detach);
         if (detach) {
+          // What came before the keys, if the monitor takes it now; we do not wait.
+          if (!unsent.empty()) (void)try_send(sock, AttachTag::kStdin, unsent);
           end.detached = true;
           break;
         }
       }
+    }
+    if (!unsent.empty() && try_send(sock, AttachTag::kStdin, unsent)) unsent.clear();
+    if (unsent.empty() && eof_unsent && try_send(sock, AttachTag::kStdinEof, "")) {
+      eof_unsent = false;
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t n = ::recv(sock, buf.data(), buf.size(), 0);

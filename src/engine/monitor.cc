@@ -39,8 +39,16 @@ namespace {
 
 struct Client {
   Fd sock;
-  bool blocking = false;  // the foreground `hull run`: never drop its output
+  // Sent to with waiting: the foreground `hull run` (never dropped), and the others up to
+  // their SO_SNDTIMEO.
+  bool blocking = false;
 };
+
+// How long a client (`hull attach`, `hull wait`) may take no output before it is dropped.
+// Until then the container's output waits for it, as with docker: a client whose stdout is
+// a slow pipe (`hull attach web | less`) gets everything, while a stuck one stalls the
+// container only this long.
+constexpr int kClientSendTimeoutSeconds = 10;
 
 // One start of the container: its init and its stdio as the monitor holds them.
 struct Streams {
@@ -49,7 +57,15 @@ struct Streams {
   Fd out, err;  // read ends (no tty)
   Fd in;        // write end (-i, no tty)
   Fd pty;       // master (tty)
+  // Client input the process has not read yet. Written without blocking: a monitor stuck
+  // writing to a process that does not read would stop relaying its output, and the
+  // process would block on that; past kStdinBuffered bytes we stop reading the clients.
+  std::string stdin_buf;
+  bool stdin_eof = false;  // close s.in once stdin_buf is written
+  int stdin_fd() const { return pty ? pty.get() : in.get(); }
 };
+
+constexpr size_t kStdinBuffered = 1 << 18;
 
 class Monitor {
  public:
@@ -68,6 +84,7 @@ class Monitor {
   void broadcast(AttachTag tag, const std::string& data);
   void on_output(Stream stream, int fd, bool* open);
   void on_client(size_t i, Streams& s);
+  void flush_stdin(Streams& s);
   void accept_client();
   bool should_restart(const ContainerRecord& rec, int code) const;
 
@@ -112,7 +129,12 @@ void Monitor::on_output(Stream stream, int fd, bool* open) {
 
 void Monitor::accept_client() {
   Fd c(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (c) clients_.push_back({std::move(c), false});
+  if (!c) return;
+  timeval tv{kClientSendTimeoutSeconds, 0};
+  // Without the timeout the client would be sent to without waiting, and dropped by the
+  // first burst of output it had no room for.
+  bool timed = ::setsockopt(c.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0;
+  clients_.push_back({std::move(c), timed});
 }
 
 void Monitor::on_client(size_t i, Streams& s) {
@@ -124,11 +146,12 @@ void Monitor::on_client(size_t i, Streams& s) {
   }
   auto tag = static_cast<AttachTag>(buf[0]);
   std::string payload(buf + 1, static_cast<size_t>(n - 1));
-  int in = s.pty ? s.pty.get() : s.in.get();
-  if (tag == AttachTag::kStdin && in >= 0) {
-    (void)base::sys::write_all(in, payload);
+  if (tag == AttachTag::kStdin && s.stdin_fd() >= 0) {
+    s.stdin_buf += payload;
+    flush_stdin(s);
   } else if (tag == AttachTag::kStdinEof && s.in) {
-    s.in.reset();  // the process sees EOF on stdin, as with docker run -i
+    s.stdin_eof = true;  // the process sees EOF on stdin, as with docker run -i
+    flush_stdin(s);
   } else if (tag == AttachTag::kResize && s.pty) {
     winsize ws{};
     unsigned rows = 0, cols = 0;
@@ -138,6 +161,24 @@ void Monitor::on_client(size_t i, Streams& s) {
       ::ioctl(s.pty.get(), TIOCSWINSZ, &ws);
     }
   }
+}
+
+void Monitor::flush_stdin(Streams& s) {
+  int fd = s.stdin_fd();
+  if (fd >= 0 && !s.stdin_buf.empty()) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    while (!s.stdin_buf.empty()) {
+      ssize_t n = ::write(fd, s.stdin_buf.data(), s.stdin_buf.size());
+      if (n > 0) {
+        s.stdin_buf.erase(0, static_cast<size_t>(n));
+      } else if (n < 0 && errno == EAGAIN) {
+        return;  // supervise() polls for room
+      } else if (n == 0 || errno != EINTR) {
+        s.stdin_buf.clear();  // EPIPE, EIO: nobody reads the container's stdin any more
+      }
+    }
+  }
+  if (s.stdin_buf.empty() && s.stdin_eof) s.in.reset();
 }
 
 Result<void> Monitor::listen() {
@@ -215,8 +256,10 @@ int Monitor::supervise(Streams& s) {
                                {err_open ? s.err.get() : -1, POLLIN, 0},
                                {pty_open ? s.pty.get() : -1, POLLIN, 0},
                                {listener_.get(), POLLIN, 0},
-                               {sig.get(), POLLIN, 0}};
-    for (const auto& c : clients_) fds.push_back({c.sock.get(), POLLIN, 0});
+                               {sig.get(), POLLIN, 0},
+                               {s.stdin_buf.empty() ? -1 : s.stdin_fd(), POLLOUT, 0}};
+    short client_events = s.stdin_buf.size() < kStdinBuffered ? POLLIN : 0;
+    for (const auto& c : clients_) fds.push_back({c.sock.get(), client_events, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -225,9 +268,10 @@ int Monitor::supervise(Streams& s) {
     if (fds[2].revents) on_output(Stream::kStderr, s.err.get(), &err_open);
     if (fds[3].revents) on_output(Stream::kStdout, s.pty.get(), &pty_open);
     if (fds[4].revents & POLLIN) accept_client();
+    if (fds[6].revents) flush_stdin(s);
     // Clients last, from the end, so that erasing one keeps the others' indexes.
-    for (size_t i = fds.size(); i-- > 6;) {
-      if (fds[i].revents) on_client(i - 6, s);
+    for (size_t i = fds.size(); i-- > 7;) {
+      if (fds[i].revents) on_client(i - 7, s);
     }
     if (fds[5].revents & POLLIN) {
       signalfd_siginfo si;
