@@ -3,6 +3,7 @@
 // namespaces.
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "base/sys.h"
@@ -52,6 +53,11 @@ Result<int> Engine::exec(const std::string& ref, const ExecRequest& req) {
   p.args = req.args;
   p.terminal = req.tty;
   p.console_size.reset();
+  // The pty gets our terminal's size before the process runs: set afterwards, a quick
+  // command (`exec -t web stty size`) could read 0 0.
+  if (winsize ws{}; req.tty && ::ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+    p.console_size = oci::ConsoleSize{ws.ws_row, ws.ws_col};
+  }
   runtime::ExecOptions opt;
   opt.detach = req.detach;
   if (req.only_namespaces) {

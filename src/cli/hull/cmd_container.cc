@@ -132,7 +132,7 @@ void add_container_commands(CLI::App& app, Globals& g, Action& action) {
     action = [&g, attach_ref, keys, no_stdin]() -> base::Result<int> {
       engine::Engine e = g.engine();
       ASSIGN_OR_RETURN(engine::ContainerRecord c, e.find(*attach_ref));
-      ASSIGN_OR_RETURN(base::Fd sock, e.attach(c.id));
+      ASSIGN_OR_RETURN(base::Fd sock, e.attach(*attach_ref));  // errors name it as given
       engine::AttachOptions ao;
       ao.stdin = !*no_stdin && c.interactive;
       ao.tty = c.tty;

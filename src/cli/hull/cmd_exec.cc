@@ -78,7 +78,8 @@ void add_exec(CLI::App& app, Globals& g, Action& action) {
         for (char** p = environ; *p; ++p) req.host_env.push_back(*p);
       }
       if (!f->interactive && !f->detach) req.stdin_null = true;
-      return e.exec(c.id, req);
+      // By the name given, which errors then show ("container web is not running").
+      return e.exec(rest[0], req);
     };
   });
 }
