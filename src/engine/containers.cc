@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -163,6 +164,12 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   in.available_capabilities = bounding_set();
   ASSIGN_OR_RETURN(nlohmann::json spec, build_spec(in));
   rec.command = spec["process"].value("args", std::vector<std::string>{});
+  // With -t from a terminal, the pty starts at the caller's size (as docker's create does):
+  // the first resize from the attached client would come after the process started.
+  winsize ws{};
+  if (run.tty && ::isatty(0) && ::ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+    spec["process"]["consoleSize"] = {{"height", ws.ws_row}, {"width", ws.ws_col}};
+  }
   rec.run_options = {{"network", run.network}, {"pid", run.pid},       {"ipc", run.ipc},
                      {"uts", run.uts},         {"memory", run.memory}, {"cpus", run.cpus},
                      {"hostname", spec.value("hostname", "")}};

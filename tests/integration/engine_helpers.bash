@@ -85,7 +85,7 @@ engine_container_ids() { ls "$ENGINE_ROOT/containers" 2>/dev/null || true; }
 hull_processes() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "HULL_TEST_FILE=$BATS_FILE_TMPDIR" &&
+    { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "HULL_TEST_FILE=$BATS_FILE_TMPDIR" &&
       echo "${p#/proc/}"
   done
 }

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "base/log.h"
 #include "cli/hull/commands.h"
 
 namespace hull::cli {
@@ -79,7 +80,14 @@ void add_exec(CLI::App& app, Globals& g, Action& action) {
       }
       if (!f->interactive && !f->detach) req.stdin_null = true;
       // By the name given, which errors then show ("container web is not running").
-      return e.exec(rest[0], req);
+      auto code = e.exec(rest[0], req);
+      if (!code) {
+        auto failed = exec_failure_code(code.error());
+        if (!failed) return std::move(code.error());
+        base::log::error(code.error().message());
+        return *failed;
+      }
+      return code;
     };
   });
 }

@@ -86,14 +86,12 @@ base::Result<void> take_image_and_command(CLI::App* cmd, engine::RunOptions& o) 
   return {};
 }
 
-// docker's exit codes for a container whose command could not be run (the runtime's exec
-// step fails with "exec …"): 127 when it was not found, 126 when it could not be executed.
+}  // namespace
+
 std::optional<int> exec_failure_code(const base::Error& e) {
   if (e.what().rfind("exec ", 0) != 0) return std::nullopt;
   return e.code() == 0 || e.code() == ENOENT || e.code() == ENOTDIR ? 127 : 126;
 }
-
-}  // namespace
 
 // The exit code of a foreground container as docker reports it: its own, or 255 when the
 // monitor could not tell (it was killed).

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -21,6 +22,10 @@ struct Globals {
 // docker's own failures; the container's own exit codes pass through).
 using Action = std::function<base::Result<int>()>;
 
+// docker's exit codes for a command that could not be run (the runtime's exec step fails
+// with "exec …"): 127 when it was not found, 126 when it could not be executed (cmd_run.cc).
+std::optional<int> exec_failure_code(const base::Error& e);
+
 // Relays our stdio to a started container until it exits; its exit code (cmd_run.cc).
 base::Result<int> attach_and_wait(engine::Engine& e, const std::string& id, base::Fd sock,
                                   bool interactive, bool tty);
@@ -33,5 +38,6 @@ void add_container_commands(CLI::App& app, Globals& g, Action& action);  // cmd_
 void add_ps(CLI::App& app, Globals& g, Action& action);              // cmd_ps.cc
 void add_inspect_commands(CLI::App& app, Globals& g, Action& action);  // cmd_inspect.cc
 void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec.cc
+void add_pull(CLI::App& app, Globals& g, Action& action);            // cmd_pull.cc
 
 }  // namespace hull::cli
