@@ -89,6 +89,7 @@ Result<int> Engine::exec(const std::string& ref, const ExecRequest& req) {
     opt.stdio[0] = null.get();
     if (req.detach) opt.stdio[1] = opt.stdio[2] = null.get();
   }
+  opt.relay_stdin = !req.stdin_null;
   runtime::Runtime rt({paths_.runtime_root(), debug_});
   return runtime::exec_process(rt, c.id, p, opt);
 }

@@ -220,7 +220,7 @@ Result<int> exec_process(const Runtime& rt, const std::string& id, const oci::Pr
     TRY_CTX(base::sys::write_file_atomic(pid_file, std::to_string(pid), 0644), "--pid-file");
   }
   if (opt.detach) return 0;
-  return sup.wait(pid, pidfd.get(), pty.get());
+  return sup.wait(pid, pidfd.get(), pty.get(), opt.relay_stdin);
 }
 
 }  // namespace hull::runtime

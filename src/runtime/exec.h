@@ -22,6 +22,7 @@ struct ExecOptions {
   // tools in the container's network). 0: everything, as exec does.
   int only_namespaces = 0;
   int stdio[3] = {-1, -1, -1};  // fds to become the process's 0, 1, 2 (-1: inherited)
+  bool relay_stdin = true;      // with a pty in the foreground: our stdin goes to it
 };
 
 // Returns the process's exit code (0 once it runs, with detach).

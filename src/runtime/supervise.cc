@@ -50,14 +50,14 @@ Result<void> Supervisor::block_signals() {
   return {};
 }
 
-Result<int> Supervisor::wait(pid_t pid, int pidfd, int pty_master) {
+Result<int> Supervisor::wait(pid_t pid, int pidfd, int pty_master, bool relay_stdin) {
   bool relay = pty_master >= 0;
   std::optional<base::RawTerminal> raw;
   if (relay && ::isatty(0)) {
-    raw.emplace(0);
+    if (relay_stdin) raw.emplace(0);
     copy_winsize(0, pty_master);
   }
-  bool stdin_open = relay;
+  bool stdin_open = relay && relay_stdin;
   for (;;) {
     pollfd fds[4] = {{pidfd, POLLIN, 0},
                      {signal_fd_.get(), POLLIN, 0},

@@ -17,8 +17,9 @@ class Supervisor {
   ~Supervisor();
   // Blocks the forwarded signals (before clone3; the init unblocks them before exec).
   base::Result<void> block_signals();
-  // Waits for the init; pty_master may be -1.
-  base::Result<int> wait(pid_t pid, int pidfd, int pty_master);
+  // Waits for the init; pty_master may be -1. Our stdin goes to the pty unless
+  // relay_stdin is false (`hull exec -t` without -i, as docker).
+  base::Result<int> wait(pid_t pid, int pidfd, int pty_master, bool relay_stdin = true);
 
  private:
   sigset_t old_{};
