@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cli::add_exec(app, g, action);
   cli::add_logs(app, g, action);
   cli::add_image_commands(app, g, action);
+  cli::add_pull(app, g, action);
   cli::add_ns(app, g, action);
 
   try {

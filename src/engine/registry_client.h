@@ -1,0 +1,138 @@
+// A client of the Registry HTTP API v2 (distribution spec) over libcurl: manifests and blobs
+// of one repository, with anonymous, basic and bearer-token auth (the WWW-Authenticate
+// challenge flow), HTTPS with the system's CAs plus /etc/hull/certs.d/<host>/ca.crt, and
+// plain HTTP only for localhost and registries named insecure. The parsing is pure and
+// unit-tested; the client does the I/O.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "engine/image_ref.h"
+
+namespace hull::engine {
+
+// ---- pure ----
+
+// `Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="…"`.
+struct AuthChallenge {
+  std::string scheme;                         // lower case: "bearer", "basic"
+  std::map<std::string, std::string> params;  // keys lower case
+};
+base::Result<AuthChallenge> parse_challenge(const std::string& header);
+// realm?service=…&scope=… for a bearer challenge; scope defaults to pulling `repository`.
+std::string token_url(const AuthChallenge& c, const std::string& repository);
+
+// docker.io is served by registry-1.docker.io.
+std::string registry_host(const ImageRef& ref);
+// localhost, 127.0.0.1 and ::1 (any port) and the hosts in `insecure` ("host[:port]").
+bool is_insecure_registry(const std::string& host, const std::vector<std::string>& insecure);
+// "https://host" or "http://host".
+std::string registry_base_url(const std::string& host, bool insecure);
+// base/v2/<repository>/manifests/<digest or tag>.
+std::string manifest_url(const std::string& base, const ImageRef& ref);
+std::string manifest_url(const std::string& base, const std::string& repository,
+                         const std::string& reference);
+std::string blob_url(const std::string& base, const std::string& repository,
+                     const std::string& digest);
+
+struct Platform {
+  std::string os = "linux";
+  std::string architecture;  // "amd64", "arm64"
+  std::string variant;       // "" or "v8", "v7"
+  std::string str() const;   // "linux/arm64/v8"
+};
+// "os/arch[/variant]"; "" gives this machine's platform.
+base::Result<Platform> parse_platform(const std::string& text);
+
+struct Descriptor {
+  std::string media_type;
+  std::string digest;
+  int64_t size = 0;
+  Platform platform;  // index entries only
+};
+
+// A Docker schema2 manifest or manifest list, an OCI manifest or index.
+struct Manifest {
+  bool is_index = false;
+  std::vector<Descriptor> manifests;  // index
+  Descriptor config;                  // image manifest
+  std::vector<Descriptor> layers;     // image manifest, bottom first
+};
+// `where` names the manifest in errors (a reference or digest).
+base::Result<Manifest> parse_manifest(const std::string& text, const std::string& where);
+// The entry of an index for the platform; a variant is compared only when asked for.
+base::Result<Descriptor> select_platform(const Manifest& index, const Platform& want,
+                                         const std::string& where);
+
+// The Accept header of a manifest request: every kind of manifest parse_manifest reads.
+extern const char* const kManifestAccept;
+
+// ---- I/O ----
+
+struct RegistryOptions {
+  std::vector<std::string> insecure;  // hosts allowed plain HTTP
+  std::string username, password;     // "" for anonymous
+  std::string certs_dir = "/etc/hull/certs.d";
+};
+
+struct Fetched {
+  std::string body;
+  std::string content_type;
+  std::string digest;  // Docker-Content-Digest, when the registry sent one
+};
+
+// One blob to download: written to `path`, hashed and counted as it streams.
+struct BlobJob {
+  std::string digest;
+  int64_t size = 0;
+  std::string path;
+  std::string name;  // in errors: "layer sha256:…"
+};
+
+// A transfer's bytes so far (progress), or done.
+using BlobProgress = std::function<void(size_t job, int64_t bytes, bool done)>;
+// Called as each blob completes verified; an error stops every transfer.
+using BlobDone = std::function<base::Result<void>(size_t job)>;
+
+class RegistryClient {
+ public:
+  RegistryClient(const ImageRef& ref, RegistryOptions options);
+  ~RegistryClient();
+  RegistryClient(const RegistryClient&) = delete;
+  RegistryClient& operator=(const RegistryClient&) = delete;
+
+  const std::string& host() const { return host_; }
+
+  struct Response {
+    long status = 0;
+    std::string body, content_type, digest, www_authenticate;
+  };
+
+  // A manifest by tag or digest (authenticating on the first 401).
+  base::Result<Fetched> manifest(const std::string& reference);
+  // A small blob (a config) into memory, verified against digest and size.
+  base::Result<std::string> small_blob(const Descriptor& d);
+  // Downloads the jobs in parallel (libcurl multi, this thread); every blob verified
+  // against its digest and size while streaming; a partial or wrong file is removed.
+  base::Result<void> fetch_blobs(const std::vector<BlobJob>& jobs, const BlobProgress& progress,
+                                 const BlobDone& done);
+
+ private:
+  base::Result<Response> get(const std::string& url, const std::string& accept, bool retry_auth);
+  base::Result<void> authenticate(const std::string& challenge);
+  void setup(void* easy, const std::string& url, char* errbuf) const;
+
+  ImageRef ref_;
+  RegistryOptions options_;
+  std::string host_, base_;
+  std::string auth_header_;  // "Authorization: …" once authenticated
+  std::string ca_file_;      // certs.d/<host>/ca.crt when it exists
+};
+
+}  // namespace hull::engine
