@@ -204,4 +204,21 @@ base::Result<PullResult> pull_image(ImageStore& store, const std::string& text,
   return out;
 }
 
+base::Result<Image> find_or_pull(ImageStore& store, const std::string& ref) {
+  auto have = store.find(ref);
+  if (have) return have;
+  // An id or id prefix is not a name to pull; neither is a name that does not parse.
+  if (is_digest(ref) || (ref.size() >= 4 && ref.size() <= 64 && is_hex(ref))) return have;
+  if (!parse_image_ref(ref)) return have;
+  PullOptions o;
+  o.registry.insecure = insecure_registries({});
+  if (const char* env = std::getenv("HULL_REGISTRY_CREDS")) {
+    std::string creds = env;
+    o.registry.username = creds.substr(0, creds.find(':'));
+    if (creds.find(':') != std::string::npos) o.registry.password = creds.substr(creds.find(':') + 1);
+  }
+  ASSIGN_OR_RETURN(PullResult r, pull_image(store, ref, o));
+  return r.image;
+}
+
 }  // namespace hull::engine

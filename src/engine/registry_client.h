@@ -79,6 +79,8 @@ struct RegistryOptions {
   std::vector<std::string> insecure;  // hosts allowed plain HTTP
   std::string username, password;     // "" for anonymous
   std::string certs_dir = "/etc/hull/certs.d";
+  // Set (by a signal handler) to stop the transfers; the pull then fails and cleans up.
+  const volatile int* cancel = nullptr;
 };
 
 struct Fetched {

@@ -324,7 +324,9 @@ base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
       if (next < jobs.size()) result = start(next++);
       if (!result) break;
     }
-    if (result && !active.empty()) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (result && options_.cancel && *options_.cancel) result = base::Error("interrupted");
+    // Short waits: a signal does not always cut the poll short, and cancel is checked here.
+    if (result && !active.empty()) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
   for (auto& t : active) {  // an error stopped the others: their partial files go
     curl_multi_remove_handle(multi, t->easy.h);

@@ -1,5 +1,6 @@
 // `hull pull`: an image from a registry, as docker prints it: one line per layer (redrawn in
 // place on a terminal, written once when done otherwise), then the digest and the status.
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +15,18 @@
 namespace hull::cli {
 
 namespace {
+
+// SIGINT/SIGTERM during a pull: the transfers stop and the pull fails like any other error,
+// so the staging dir is removed (a default-action signal would leave it for `prune`).
+volatile int g_cancel = 0;
+void on_signal(int) { g_cancel = 1; }
+
+void catch_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
 
 struct PullFlags {
   std::string ref, platform, creds;
@@ -92,6 +105,8 @@ void add_pull(CLI::App& app, Globals& g, Action& action) {
       engine::PullOptions o;
       o.platform = f->platform;
       o.registry.insecure = engine::insecure_registries(f->insecure);
+      o.registry.cancel = &g_cancel;
+      catch_signals();
       std::string creds = f->creds;
       if (const char* env = std::getenv("HULL_REGISTRY_CREDS"); creds.empty() && env) creds = env;
       if (!creds.empty()) {
