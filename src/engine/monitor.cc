@@ -353,10 +353,12 @@ void Monitor::run() {
   log_.emplace(std::move(*log));
 
   std::optional<int> code;
+  std::optional<ContainerRecord> last;  // the record as we last wrote or read it
   unsigned backoff_ms = 100;
   for (bool first = true;; first = false) {
     auto rec = store_.load(cfg_.id);
     if (!rec) break;
+    last = *rec;
     auto s = start(*rec);
     if (!s) {
       (void)rt_.remove(cfg_.id, true);
@@ -384,12 +386,16 @@ void Monitor::run() {
     timespec t0;
     ::clock_gettime(CLOCK_MONOTONIC, &t0);
     code = supervise(*s);
+    // A --rm container (never one with a restart policy) is not recorded as exited: its
+    // record is about to go.
+    if (rec->auto_remove) break;
     auto after = store_.update(cfg_.id, [&](ContainerRecord& r) {
       r.state = ContainerState::kExited;
       r.pid = 0;
       r.exit_code = code;
       r.finished_at = base::rfc3339_now();
     });
+    if (after) last = *after;
     if (!after || !should_restart(*after, *code)) break;
     (void)rt_.remove(cfg_.id, true);
     // As docker: the delay doubles from 100 ms while the container keeps failing fast, and
@@ -404,12 +410,14 @@ void Monitor::run() {
   // The exit is reported as soon as the record says so (with --rm: as soon as the name is
   // free and the record gone); the slow part of cleaning up comes after. Commands that
   // must wait for it (start, rm) wait for monitor.lock, which we hold until we exit.
-  ::unlink(monitor_socket(cfg_.paths, cfg_.id).c_str());
-  auto rec = store_.load(cfg_.id);
-  bool remove = rec && rec->auto_remove;
-  if (remove) (void)store_.detach(*rec);
+  bool remove = last && last->auto_remove;
+  if (remove) {
+    // Read again: a rename while it ran changed the name to free.
+    if (auto now = store_.load(cfg_.id)) (void)store_.detach(*now);
+  }
   broadcast(AttachTag::kExit, code ? std::to_string(*code) : "");
   clients_.clear();
+  ::unlink(monitor_socket(cfg_.paths, cfg_.id).c_str());
   (void)rt_.remove(cfg_.id, true);
   if (remove) store_.purge(cfg_.id);
   ::_exit(0);
