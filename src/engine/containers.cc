@@ -17,6 +17,7 @@
 #include "base/sys.h"
 #include "engine/attach.h"
 #include "engine/engine.h"
+#include "engine/image_pull.h"
 #include "engine/monitor.h"
 #include "engine/spec_builder.h"
 #include "oci/capabilities.h"
@@ -118,7 +119,7 @@ struct Made {
 static Result<Made> make_container(Engine& e, const ContainerStore& store, bool mark_created,
                                    const RunOptions& run,
                                    const std::map<oci::NamespaceType, std::string>& join) {
-  auto image = e.images().find(run.image);
+  ASSIGN_OR_RETURN(auto image, find_or_pull(e.images(), run.image));  // pulled if missing
   if (!image) {
     return Error("no such image: " + run.image)
         .hint("`hull images` lists the images here; `hull import` or `hull load` adds one");

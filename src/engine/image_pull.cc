@@ -204,12 +204,14 @@ base::Result<PullResult> pull_image(ImageStore& store, const std::string& text,
   return out;
 }
 
-base::Result<Image> find_or_pull(ImageStore& store, const std::string& ref) {
+base::Result<std::optional<Image>> find_or_pull(ImageStore& store, const std::string& ref) {
   auto have = store.find(ref);
-  if (have) return have;
-  // An id or id prefix is not a name to pull; neither is a name that does not parse.
-  if (is_digest(ref) || (ref.size() >= 4 && ref.size() <= 64 && is_hex(ref))) return have;
-  if (!parse_image_ref(ref)) return have;
+  if (have) return std::optional<Image>(std::move(*have));
+  // An id or id prefix is not a name to pull (and an ambiguous prefix keeps its own error).
+  if (is_digest(ref) || (ref.size() >= 4 && ref.size() <= 64 && is_hex(ref))) {
+    return std::move(have.error());
+  }
+  if (!parse_image_ref(ref)) return std::optional<Image>();
   PullOptions o;
   o.registry.insecure = insecure_registries({});
   if (const char* env = std::getenv("HULL_REGISTRY_CREDS")) {
@@ -218,7 +220,7 @@ base::Result<Image> find_or_pull(ImageStore& store, const std::string& ref) {
     if (creds.find(':') != std::string::npos) o.registry.password = creds.substr(creds.find(':') + 1);
   }
   ASSIGN_OR_RETURN(PullResult r, pull_image(store, ref, o));
-  return r.image;
+  return std::optional<Image>(std::move(r.image));
 }
 
 }  // namespace hull::engine

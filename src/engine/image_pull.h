@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,8 @@ base::Result<PullResult> pull_image(ImageStore& store, const std::string& ref,
 
 // `hull run` of an image the store lacks: the image by ref, pulled quietly (registry options
 // from the environment: HULL_INSECURE_REGISTRIES, HULL_REGISTRY_CREDS) when not present.
-base::Result<Image> find_or_pull(ImageStore& store, const std::string& ref);
+// nullopt: not in the store and not a name to pull; an id (prefix) the store's own error.
+base::Result<std::optional<Image>> find_or_pull(ImageStore& store, const std::string& ref);
 
 // HULL_INSECURE_REGISTRIES (a comma list) and the hosts given with --insecure.
 std::vector<std::string> insecure_registries(const std::vector<std::string>& flags);

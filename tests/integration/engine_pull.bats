@@ -178,3 +178,13 @@ blob_gets() { grep -c "GET /v2/$1/blobs/" "$BATS_FILE_TMPDIR/open/log" || true; 
   HULL_REGISTRY_CREDS=user:pass run hull pull "$AUTH_REG/busybox:1"
   [ "$status" -eq 0 ] || { echo "$output"; return 1; }
 }
+
+@test "pull: hull run of a missing image pulls it first" {
+  run hull run --rm "$REG/busybox:1" echo hi
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "$output" = hi ]
+  hull images | grep -q "^$REG/busybox "
+  run hull run --rm "127.0.0.1:$(free_port)/busybox:1" true
+  [ "$status" -eq 125 ]
+  grep -q "Couldn't connect to server" <<<"$output"
+}
