@@ -1,27 +1,16 @@
 #define HULL_CURL_LIB_IMPL
 #include "engine/curl_lib.h"
 
-#include <dlfcn.h>
-
-#include <cstdio>
-#include <cstdlib>
+#include "base/dynlib.h"
 
 namespace hull::engine {
 
 namespace {
 
-[[noreturn]] void missing(const char* what) {
-  std::fprintf(stderr, "hull: libcurl: %s (install the libcurl4 package)\n", what);
-  std::exit(125);
-}
-
 CurlLib load() {
-  void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (!lib) missing(::dlerror());
+  base::DynLib lib("libcurl.so.4", "libcurl4");
   CurlLib t{};
-#define HULL_CURL_LOAD(name)                                         \
-  t.name = reinterpret_cast<decltype(t.name)>(::dlsym(lib, #name)); \
-  if (!t.name) missing("no symbol " #name);
+#define HULL_CURL_LOAD(name) t.name = reinterpret_cast<decltype(t.name)>(lib.symbol(#name));
   HULL_CURL_FUNCTIONS(HULL_CURL_LOAD)
 #undef HULL_CURL_LOAD
   // Not thread-safe, and hull is single-threaded where it pulls: once, before any handle.

@@ -1,12 +1,10 @@
 #include "engine/image_digest.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 
-#include <cstdio>
-#include <cstdlib>
 
+#include "base/dynlib.h"
 #include "base/sys.h"
 
 namespace hull::engine {
@@ -26,17 +24,9 @@ struct Crypto {
 
 const Crypto& crypto() {
   static const Crypto table = [] {
-    void* lib = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    base::DynLib lib("libcrypto.so.3", "libssl3");
     Crypto c{};
-    auto sym = [&](const char* name) {
-      void* p = lib ? ::dlsym(lib, name) : nullptr;
-      if (!p) {
-        std::fprintf(stderr, "hull: libcrypto: %s (install the libssl3 package)\n",
-                     lib ? name : ::dlerror());
-        std::exit(125);
-      }
-      return p;
-    };
+    auto sym = [&](const char* name) { return lib.symbol(name); };
     c.md_ctx_new = reinterpret_cast<decltype(c.md_ctx_new)>(sym("EVP_MD_CTX_new"));
     c.md_ctx_free = reinterpret_cast<decltype(c.md_ctx_free)>(sym("EVP_MD_CTX_free"));
     c.digest_init = reinterpret_cast<decltype(c.digest_init)>(sym("EVP_DigestInit_ex"));
