@@ -114,6 +114,7 @@ class RegistryClient {
   struct Response {
     long status = 0;
     std::string body, content_type, digest, www_authenticate;
+    std::string location;  // of an upload session (push)
   };
 
   // A manifest by tag or digest (authenticating on the first 401).
@@ -125,7 +126,20 @@ class RegistryClient {
   base::Result<void> fetch_blobs(const std::vector<BlobJob>& jobs, const BlobProgress& progress,
                                  const BlobDone& done);
 
+  // ---- push ----
+  // Whether the repository has the blob (HEAD).
+  base::Result<bool> has_blob(const std::string& digest);
+  // The file as the blob: POST opens an upload, one PUT sends the whole file from disk.
+  base::Result<void> upload_blob(const std::string& digest, const std::string& path);
+  // PUT of a manifest under a tag, with its media type.
+  base::Result<void> put_manifest(const std::string& tag, const std::string& body,
+                                  const std::string& media_type);
+
  private:
+  // Any method; `upload` (a file's fd or -1) and `body` are what a PUT or POST sends.
+  base::Result<Response> send(const std::string& method, const std::string& url,
+                              const std::string& content_type, int upload,
+                              const std::string* body, bool retry_auth);
   base::Result<Response> get(const std::string& url, const std::string& accept, bool retry_auth);
   base::Result<void> authenticate(const std::string& challenge);
   void setup(void* easy, const std::string& url, char* errbuf) const;

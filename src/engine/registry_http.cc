@@ -1,8 +1,10 @@
 // The I/O half of registry_client.h: requests through libcurl, the auth flow, and the
 // parallel blob download (one multi handle, this thread), each blob hashed as it streams.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -74,12 +76,13 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
   if (name == "content-type") r->content_type = value;
   if (name == "docker-content-digest") r->digest = value;
   if (name == "www-authenticate" && r->www_authenticate.empty()) r->www_authenticate = value;
+  if (name == "location") r->location = value;
   return size * n;
 }
 
 base::Error curl_error(CURLcode rc, const std::string& url, const char* err,
-                       const std::string& host) {
-  base::Error e("GET " + url + ": " + (err[0] ? err : curl_easy_strerror(rc)));
+                       const std::string& host, const std::string& method = "GET") {
+  base::Error e(method + " " + url + ": " + (err[0] ? err : curl_easy_strerror(rc)));
   if (rc == CURLE_SSL_CONNECT_ERROR && std::strstr(err, "wrong version number")) {
     e.hint("registry " + host + " answered HTTP on an HTTPS request: add it to --insecure");
   } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
@@ -91,10 +94,10 @@ base::Error curl_error(CURLcode rc, const std::string& url, const char* err,
 }
 
 base::Result<void> check_status(const RegistryClient::Response& r, const std::string& url,
-                                const std::string& what) {
+                                const std::string& what, const std::string& method = "GET") {
   if (r.status >= 200 && r.status < 300) return {};
   std::string body = r.body.substr(0, r.body.find('\n')).substr(0, 200);
-  base::Error e(what + ": GET " + url + ": HTTP " + std::to_string(r.status) +
+  base::Error e(what + ": " + method + " " + url + ": HTTP " + std::to_string(r.status) +
                 (body.empty() ? "" : " " + body));
   if (r.status == 401 || r.status == 403) e.hint("log in with --creds USER:PASS");
   return e;
@@ -180,7 +183,7 @@ base::Result<void> RegistryClient::authenticate(const std::string& challenge) {
   if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_);
   long status = 0;
   curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &status);
-  Response r{status, body, "", "", ""};
+  Response r{status, body, "", "", "", ""};
   TRY(check_status(r, url, "token for " + ref_.repository));
   try {
     auto j = nlohmann::json::parse(body);
@@ -335,6 +338,114 @@ base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
   active.clear();
   curl_multi_cleanup(multi);
   return result;
+}
+
+// ---- push ----
+
+namespace {
+
+// What a PUT sends: a file read from its fd, or a string.
+struct Upload {
+  int fd = -1;
+  const std::string* body = nullptr;
+  size_t off = 0;
+};
+
+size_t from_upload(char* p, size_t size, size_t n, void* ud) {
+  auto* u = static_cast<Upload*>(ud);
+  if (u->fd >= 0) {
+    ssize_t got = ::read(u->fd, p, size * n);
+    return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
+  }
+  size_t len = std::min(size * n, u->body->size() - u->off);
+  std::memcpy(p, u->body->data() + u->off, len);
+  u->off += len;
+  return len;
+}
+
+}  // namespace
+
+base::Result<RegistryClient::Response> RegistryClient::send(const std::string& method,
+                                                            const std::string& url,
+                                                            const std::string& content_type,
+                                                            int upload, const std::string* body,
+                                                            bool retry_auth) {
+  Easy e;
+  Response r;
+  Upload u{upload, body, 0};
+  // A retry after the auth challenge sends the file again from its start.
+  if (upload >= 0 && ::lseek(upload, 0, SEEK_SET) < 0) {
+    return base::sys_error("lseek " + url, errno);
+  }
+  setup(e.h, url, e.err);
+  curl_easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 0L);  // a Location here names the upload
+  if (method == "HEAD") {
+    curl_easy_setopt(e.h, CURLOPT_NOBODY, 1L);
+  } else if (method == "POST") {
+    curl_easy_setopt(e.h, CURLOPT_POST, 1L);
+    curl_easy_setopt(e.h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(e.h, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (method == "PUT") {
+    curl_off_t size = 0;
+    if (upload >= 0) {
+      struct stat st;
+      if (::fstat(upload, &st) != 0) return base::sys_error("fstat " + url, errno);
+      size = st.st_size;
+    } else if (body) {
+      size = static_cast<curl_off_t>(body->size());
+    }
+    curl_easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(e.h, CURLOPT_READFUNCTION, from_upload);
+    curl_easy_setopt(e.h, CURLOPT_READDATA, &u);
+    curl_easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, size);
+  }
+  if (!content_type.empty()) e.header("Content-Type: " + content_type);
+  if (!auth_header_.empty()) e.header(auth_header_);
+  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
+  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &r);
+  CURLcode rc = curl_easy_perform(e.h);
+  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_, method);
+  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &r.status);
+  if (r.status == 401 && retry_auth && !r.www_authenticate.empty()) {
+    TRY(authenticate(r.www_authenticate));
+    return send(method, url, content_type, upload, body, false);
+  }
+  return r;
+}
+
+base::Result<bool> RegistryClient::has_blob(const std::string& digest) {
+  std::string url = blob_url(base_, ref_.repository, digest);
+  ASSIGN_OR_RETURN(Response r, send("HEAD", url, "", -1, nullptr, true));
+  if (r.status == 404) return false;
+  TRY(check_status(r, url, "blob " + digest, "HEAD"));
+  return true;
+}
+
+base::Result<void> RegistryClient::upload_blob(const std::string& digest, const std::string& path) {
+  std::string what = "blob " + digest;
+  std::string url = base_ + "/v2/" + ref_.repository + "/blobs/uploads/";
+  ASSIGN_OR_RETURN(Response r, send("POST", url, "", -1, nullptr, true));
+  TRY(check_status(r, url, what, "POST"));
+  if (r.location.empty()) {
+    return base::Error(what + ": POST " + url + ": no Location in the answer");
+  }
+  std::string put = r.location;
+  if (put.rfind("/", 0) == 0) put = base_ + put;  // relative to the registry
+  std::string hex = digest.substr(digest.find(':') + 1);
+  put += (put.find('?') == std::string::npos ? "?" : "&") + std::string("digest=sha256%3A") + hex;
+  ASSIGN_OR_RETURN(base::Fd fd, base::sys::open(path, O_RDONLY | O_CLOEXEC, 0));
+  ASSIGN_OR_RETURN(r, send("PUT", put, "application/octet-stream", fd.get(), nullptr, true));
+  return check_status(r, put, what, "PUT");
+}
+
+base::Result<void> RegistryClient::put_manifest(const std::string& tag, const std::string& body,
+                                                const std::string& media_type) {
+  std::string url = manifest_url(base_, ref_.repository, tag);
+  ASSIGN_OR_RETURN(Response r, send("PUT", url, media_type, -1, &body, true));
+  return check_status(r, url, "manifest " + ref_.name() + ":" + tag, "PUT");
 }
 
 }  // namespace hull::engine

@@ -11,6 +11,7 @@
 #include "cli/hull/commands.h"
 #include "engine/image_pull.h"
 #include "engine/image_ref.h"
+#include "engine/registry_auth.h"
 
 namespace hull::cli {
 
@@ -97,7 +98,8 @@ void add_pull(CLI::App& app, Globals& g, Action& action) {
   cmd->add_option("--insecure", f->insecure,
                   "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
       ->allow_extra_args(false);
-  cmd->add_option("--creds", f->creds, "USER:PASS for the registry (or HULL_REGISTRY_CREDS)");
+  cmd->add_option("--creds", f->creds,
+                  "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
   cmd->add_flag("-q,--quiet", f->quiet, "print only the image's name");
   cmd->add_option("image", f->ref, "NAME[:TAG|@DIGEST]")->required();
   cmd->callback([&g, &action, f] {
@@ -107,14 +109,9 @@ void add_pull(CLI::App& app, Globals& g, Action& action) {
       o.registry.insecure = engine::insecure_registries(f->insecure);
       o.registry.cancel = &g_cancel;
       catch_signals();
-      std::string creds = f->creds;
-      if (const char* env = std::getenv("HULL_REGISTRY_CREDS"); creds.empty() && env) creds = env;
-      if (!creds.empty()) {
-        auto colon = creds.find(':');
-        o.registry.username = creds.substr(0, colon);
-        if (colon != std::string::npos) o.registry.password = creds.substr(colon + 1);
-      }
       ASSIGN_OR_RETURN(engine::ImageRef ref, engine::parse_image_ref(f->ref));
+      TRY(engine::fill_credentials(o.registry, f->creds, g.paths.root + "/auth.json",
+                                   ref.registry));
       if (!f->quiet) {
         std::printf("%s: Pulling from %s\n", ref.digest.empty() ? ref.tag.c_str() : ref.digest.c_str(),
                     ref.repository.c_str());

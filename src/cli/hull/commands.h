@@ -39,5 +39,7 @@ void add_ps(CLI::App& app, Globals& g, Action& action);              // cmd_ps.c
 void add_inspect_commands(CLI::App& app, Globals& g, Action& action);  // cmd_inspect.cc
 void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec.cc
 void add_pull(CLI::App& app, Globals& g, Action& action);            // cmd_pull.cc
+void add_push(CLI::App& app, Globals& g, Action& action);            // cmd_push.cc
+void add_login(CLI::App& app, Globals& g, Action& action);  // cmd_login.cc: login, logout
 
 }  // namespace hull::cli

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   cli::add_logs(app, g, action);
   cli::add_image_commands(app, g, action);
   cli::add_pull(app, g, action);
+  cli::add_push(app, g, action);
+  cli::add_login(app, g, action);
   cli::add_ns(app, g, action);
 
   try {

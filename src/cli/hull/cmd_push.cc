@@ -1,0 +1,53 @@
+// `hull push`: an image of the store to a registry, as docker prints it: one line per blob
+// (`Pushed` or `Layer already exists`), then the tag, the manifest's digest and size.
+#include <cstdio>
+
+#include "cli/hull/commands.h"
+#include "engine/image_pull.h"
+#include "engine/image_push.h"
+#include "engine/image_ref.h"
+#include "engine/registry_auth.h"
+
+namespace hull::cli {
+
+namespace {
+
+struct PushFlags {
+  std::string ref, creds;
+  std::vector<std::string> insecure;
+};
+
+}  // namespace
+
+void add_push(CLI::App& app, Globals& g, Action& action) {
+  auto f = std::make_shared<PushFlags>();
+  auto* cmd = app.add_subcommand("push", "send an image to a registry");
+  cmd->add_option("--insecure", f->insecure,
+                  "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
+      ->allow_extra_args(false);
+  cmd->add_option("--creds", f->creds,
+                  "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
+  cmd->add_option("image", f->ref, "NAME[:TAG]")->required();
+  cmd->callback([&g, &action, f] {
+    action = [&g, f]() -> base::Result<int> {
+      engine::PushOptions o;
+      o.registry.insecure = engine::insecure_registries(f->insecure);
+      ASSIGN_OR_RETURN(engine::ImageRef ref, engine::parse_image_ref(f->ref));
+      TRY(engine::fill_credentials(o.registry, f->creds, g.paths.root + "/auth.json",
+                                   ref.registry));
+      o.on_event = [](const engine::PushEvent& ev) {
+        std::string id = ev.digest.substr(ev.digest.find(':') + 1, 12);
+        std::printf("%s: %s\n", id.c_str(),
+                    ev.kind == engine::PushEvent::kPushed ? "Pushed" : "Layer already exists");
+        std::fflush(stdout);
+      };
+      auto e = g.engine();
+      ASSIGN_OR_RETURN(engine::PushResult r, engine::push_image(e.images(), f->ref, o));
+      std::printf("%s: digest: %s size: %lld\n", r.tag.c_str(), r.digest.c_str(),
+                  static_cast<long long>(r.size));
+      return 0;
+    };
+  });
+}
+
+}  // namespace hull::cli
