@@ -10,11 +10,9 @@
 
 namespace hull::engine {
 
-namespace {
-
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-std::string b64_encode(const std::string& in) {
+std::string base64_encode(const std::string& in) {
   std::string out;
   uint32_t v = 0;
   int bits = 0;
@@ -28,7 +26,7 @@ std::string b64_encode(const std::string& in) {
   return out;
 }
 
-std::optional<std::string> b64_decode(const std::string& in) {
+std::optional<std::string> base64_decode(const std::string& in) {
   std::string out;
   uint32_t v = 0;
   int bits = 0;
@@ -42,6 +40,8 @@ std::optional<std::string> b64_decode(const std::string& in) {
   }
   return out;
 }
+
+namespace {
 
 Login split(const std::string& creds) {
   auto colon = creds.find(':');
@@ -69,7 +69,7 @@ base::Result<nlohmann::json> read_auth(const std::string& file) {
 base::Result<void> save_login(const std::string& file, const std::string& registry,
                               const Login& login) {
   ASSIGN_OR_RETURN(nlohmann::json j, read_auth(file));
-  j["auths"][registry] = {{"auth", b64_encode(login.username + ":" + login.password)}};
+  j["auths"][registry] = {{"auth", base64_encode(login.username + ":" + login.password)}};
   return base::sys::write_file_atomic(file, j.dump(2) + "\n", 0600);
 }
 
@@ -88,7 +88,7 @@ base::Result<std::optional<Login>> find_login(const std::string& file,
       !(*it)["auth"].is_string()) {
     return std::optional<Login>();
   }
-  auto creds = b64_decode((*it)["auth"].get<std::string>());
+  auto creds = base64_decode((*it)["auth"].get<std::string>());
   if (!creds) return base::Error(file + ": auths." + registry + ".auth: not base64");
   return std::optional<Login>(split(*creds));
 }

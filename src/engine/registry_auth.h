@@ -27,4 +27,8 @@ base::Result<std::optional<Login>> find_login(const std::string& file,
 base::Result<void> fill_credentials(RegistryOptions& o, const std::string& flag,
                                     const std::string& file, const std::string& registry);
 
+// RFC 4648 base64 (with padding): registry logins in auth.json and Basic auth headers.
+std::string base64_encode(const std::string& in);
+std::optional<std::string> base64_decode(const std::string& in);
+
 }  // namespace hull::engine

@@ -13,6 +13,7 @@
 #include "base/sys.h"
 #include "engine/curl_lib.h"
 #include "engine/image_digest.h"
+#include "engine/registry_auth.h"
 #include "engine/registry_client.h"
 
 namespace hull::engine {
@@ -22,24 +23,6 @@ namespace {
 // Four transfers at once: docker uses three; more gains nothing on one connection's path.
 constexpr size_t kParallel = 4;
 constexpr size_t kMaxSmallBody = 16 << 20;  // manifests, configs, tokens
-
-std::string base64(const std::string& in) {
-  static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
-  }
-  return out;
-}
 
 struct Easy {
   CURL* h = curl_easy_init();
@@ -163,7 +146,8 @@ base::Result<void> RegistryClient::authenticate(const std::string& challenge) {
     if (!creds) {
       return base::Error("registry " + host_ + " requires a login").hint("pass --creds USER:PASS");
     }
-    auth_header_ = "Authorization: Basic " + base64(options_.username + ":" + options_.password);
+    auth_header_ =
+        "Authorization: Basic " + base64_encode(options_.username + ":" + options_.password);
     return {};
   }
   if (c.scheme != "bearer" || !c.params.count("realm")) {
