@@ -46,17 +46,17 @@ reg_pid=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.05; done
 reg=127.0.0.1:$port
 
-# The image: busybox and four layers of random bytes, built with umoci, pushed with skopeo.
-rootfs=$work/rootfs
-mkdir -p "$rootfs/bin"
-cp /bin/busybox "$rootfs/bin/busybox"
+# The image: busybox and four layers of random bytes, built with umoci (unpack, add, repack:
+# umoci 0.4.7's `insert` writes truncated layers for large files), pushed with skopeo.
 umoci init --layout "$work/layout"
 umoci new --image "$work/layout:img"
-umoci insert --image "$work/layout:img" "$rootfs" / >/dev/null
+umoci unpack --image "$work/layout:img" "$work/bundle" >/dev/null
+mkdir -p "$work/bundle/rootfs/bin"
+cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
+umoci repack --image "$work/layout:img" "$work/bundle" >/dev/null
 for i in 1 2 3 4; do
-  mkdir -p "$work/l$i"
-  head -c 40000000 /dev/urandom >"$work/l$i/blob$i"
-  umoci insert --image "$work/layout:img" "$work/l$i" "/data$i" >/dev/null
+  head -c 40000000 /dev/urandom >"$work/bundle/rootfs/blob$i"
+  umoci repack --image "$work/layout:img" "$work/bundle" >/dev/null
 done
 skopeo copy -q --dest-tls-verify=false "oci:$work/layout:img" "docker://$reg/bench:1"
 
@@ -64,7 +64,7 @@ timed() {  # FILE COMMAND...
   local out=$1 t0 t1
   shift
   t0=$(date +%s.%N)
-  "$@" >/dev/null 2>>"$work/err"
+  "$@" >/dev/null 2>>"$work/err" || { echo "bench/pull.sh: failed: $*" >&2; cat "$work/err" >&2; return 1; }
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc >>"$out"
 }
