@@ -109,6 +109,7 @@ namespace {
 struct Made {
   std::string id;
   Fd lock;
+  oci::Spec spec;  // config.json as parsed once, for the first start
 };
 
 }  // namespace
@@ -163,17 +164,18 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   in.host_gid = ::getegid();
   in.swap_accounting = swap_accounting();
   in.available_capabilities = bounding_set();
-  ASSIGN_OR_RETURN(nlohmann::json spec, build_spec(in));
-  rec.command = spec["process"].value("args", std::vector<std::string>{});
   // With -t from a terminal, the pty starts at the caller's size (as docker's create does):
   // the first resize from the attached client would come after the process started.
   winsize ws{};
   if (run.tty && ::isatty(0) && ::ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
-    spec["process"]["consoleSize"] = {{"height", ws.ws_row}, {"width", ws.ws_col}};
+    in.console_rows = ws.ws_row;
+    in.console_cols = ws.ws_col;
   }
+  ASSIGN_OR_RETURN(BuiltSpec built, build_spec(in));
+  rec.command = built.spec.process.args;
   rec.run_options = {{"network", run.network}, {"pid", run.pid},       {"ipc", run.ipc},
                      {"uts", run.uts},         {"memory", run.memory}, {"cpus", run.cpus},
-                     {"hostname", spec.value("hostname", "")}};
+                     {"hostname", built.spec.hostname}};
 
   // A random name can collide: draw again, a few times.
   auto lock = store.create(rec);
@@ -190,7 +192,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     TRY(base::sys::mkdir(dir + "/upper", 0755));
     TRY(base::sys::mkdir(dir + "/work", 0700));
     if (::chmod((dir + "/upper").c_str(), 0755) != 0) return Error("chmod " + dir + "/upper", errno);
-    TRY(base::sys::write_file_atomic(dir + "/config.json", spec.dump(), 0600));
+    TRY(base::sys::write_file_atomic(dir + "/config.json", built.text, 0600));
     if (mark_created) {
       TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
     }
@@ -200,7 +202,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     (void)store.remove(rec);
     return std::move(r.error());
   }
-  return Made{rec.id, std::move(*lock)};
+  return Made{rec.id, std::move(*lock), std::move(built.spec)};
 }
 
 Result<std::string> Engine::create(const RunOptions& run) {
@@ -210,8 +212,10 @@ Result<std::string> Engine::create(const RunOptions& run) {
   return m.id;
 }
 
+// spec: config.json as `run` just parsed it (the monitor is a fork: it has it in memory);
+// nullptr for `start`, whose monitor reads the file.
 static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::string& id,
-                                    Fd lock, bool attach) {
+                                    Fd lock, bool attach, const oci::Spec* spec) {
   int status[2];
   if (::pipe2(status, O_CLOEXEC) != 0) return Error("pipe", errno);
   Fd status_read(status[0]), status_write(status[1]);
@@ -230,7 +234,7 @@ static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::s
     status_read.reset();
     ours.reset();
     MonitorConfig cfg{paths, id, debug, std::move(lock), std::move(status_write),
-                      std::move(theirs)};
+                      std::move(theirs), spec};
     run_monitor(std::move(cfg));
   }
   status_write.reset();
@@ -252,7 +256,7 @@ Result<Started> Engine::start(const std::string& ref, bool attach) {
     return Error("container " + ref + " is already running");
   }
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = false; }));
-  return fork_monitor(paths_, debug_, r.id, std::move(lock), attach);
+  return fork_monitor(paths_, debug_, r.id, std::move(lock), attach, nullptr);
 }
 
 Result<Started> Engine::run(const RunOptions& run) {
@@ -260,7 +264,7 @@ Result<Started> Engine::run(const RunOptions& run) {
   TRY(resolve_namespaces(run, &join));
   ASSIGN_OR_RETURN(Made m, make_container(*this, store_, /*mark_created=*/false, run, join));
   bool attach = !run.detach;
-  auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach);
+  auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach, &m.spec);
   if (!started) {
     // As nothing ran, nothing of it stays (docker keeps a created container here).
     if (auto r = store_.load(m.id)) (void)store_.remove(*r);

@@ -78,7 +78,8 @@ class Monitor {
 
  private:
   Result<void> listen();
-  Result<Streams> start(const ContainerRecord& rec);
+  // spec: already parsed (the first start of `hull run`), or nullptr to read config.json.
+  Result<Streams> start(const ContainerRecord& rec, const oci::Spec* spec);
   // Relays until the init exits; returns its exit code.
   int supervise(Streams& s);
   void broadcast(AttachTag tag, const std::string& data);
@@ -200,10 +201,11 @@ Result<void> Monitor::listen() {
 
 Result<Fd> dev_null(int flags) { return base::sys::open("/dev/null", flags); }
 
-Result<Streams> Monitor::start(const ContainerRecord& rec) {
+Result<Streams> Monitor::start(const ContainerRecord& rec, const oci::Spec* spec) {
   std::string dir = store_.dir_of(rec.id);
   runtime::CreateOptions opt;
   opt.bundle = dir;
+  opt.spec = spec;
   runtime::Overlay ov;
   ov.lower_dirs = rec.layer_dirs;
   ov.upper_dir = dir + "/upper";
@@ -359,7 +361,7 @@ void Monitor::run() {
     auto rec = store_.load(cfg_.id);
     if (!rec) break;
     last = *rec;
-    auto s = start(*rec);
+    auto s = start(*rec, first ? cfg_.first_spec : nullptr);
     if (!s) {
       (void)rt_.remove(cfg_.id, true);
       if (first) fail_start(s.error());

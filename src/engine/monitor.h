@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "engine/paths.h"
+#include "oci/spec.h"
 
 namespace hull::engine {
 
@@ -20,6 +21,9 @@ struct MonitorConfig {
   base::Fd lock;          // monitor.lock, held
   base::Fd status;        // write end: "" (EOF) after a start failure report, or "ok"
   base::Fd first_client;  // attached from the start (`hull run` in the foreground), or none
+  // config.json as the forking `hull run` parsed it, for the first start (restarts and
+  // `hull start` read the file): nothing is parsed twice on the way to a first start.
+  const oci::Spec* first_spec = nullptr;
 };
 
 // Never returns: the process exits when the container is gone for good.

@@ -183,6 +183,9 @@ Result<json> process_json(const SpecInputs& in, const std::string& hostname,
   const RunOptions& run = *in.run;
   json p;
   p["terminal"] = run.tty;
+  if (run.tty && in.console_rows > 0) {
+    p["consoleSize"] = {{"height", in.console_rows}, {"width", in.console_cols}};
+  }
   ASSIGN_OR_RETURN(p["user"], process_user(in));
   ASSIGN_OR_RETURN(p["args"], process_args(run, *in.image));
   ASSIGN_OR_RETURN(p["env"], process_env(run, *in.image, hostname));
@@ -202,7 +205,7 @@ Result<json> process_json(const SpecInputs& in, const std::string& hostname,
 
 }  // namespace
 
-Result<json> build_spec(const SpecInputs& in) {
+Result<BuiltSpec> build_spec(const SpecInputs& in) {
   if (in.run == nullptr || in.image == nullptr) return Error("build_spec: no run options or image");
   const RunOptions& run = *in.run;
   // --init is recorded in RunOptions and deliberately not in the spec: how the init process
@@ -259,9 +262,10 @@ Result<json> build_spec(const SpecInputs& in) {
 
   // The runtime's parser is the judge: a spec it refuses is a bug here, caught before any
   // container state exists.
-  auto parsed = oci::parse_spec(spec.dump());
+  std::string text = spec.dump();
+  auto parsed = oci::parse_spec(text);
   if (!parsed) return std::move(parsed.error()).context("the built config.json");
-  return spec;
+  return BuiltSpec{std::move(spec), std::move(text), std::move(*parsed)};
 }
 
 Result<RestartPolicy> parse_restart(const std::string& text) {

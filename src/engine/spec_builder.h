@@ -40,11 +40,22 @@ struct SpecInputs {
   // a process cannot hand out a capability it lacks (in a container, say). Empty: every
   // capability oci/capabilities.h knows.
   std::vector<std::string> available_capabilities;
+  // -t from a terminal: the pty starts at the caller's size (0: not known).
+  unsigned console_rows = 0, console_cols = 0;
+};
+
+// What build_spec made: the document, its text (what config.json holds) and that text
+// parsed by the runtime's own parser — the check that the runtime takes it, and the spec
+// the container's first start uses without reading and parsing the file again.
+struct BuiltSpec {
+  nlohmann::json config;
+  std::string text;
+  oci::Spec spec;
 };
 
 // The config.json for the container. Errors name the flag and value:
 // `--memory "12x": expected a size such as 512m or 1g`.
-base::Result<nlohmann::json> build_spec(const SpecInputs& in);
+base::Result<BuiltSpec> build_spec(const SpecInputs& in);
 
 // Restart policy of --restart.
 struct RestartPolicy {

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "oci/spec.h"
 #include "oci/state.h"
 #include "runtime/state_store.h"
 
@@ -36,6 +37,7 @@ struct CreateOptions {
   bool no_new_keyring = false;
   int preserve_fds = 0;
   // For callers that supervise the container themselves (the engine's monitor):
+  const oci::Spec* spec = nullptr;  // the bundle's config.json already parsed (root.path absolute)
   std::optional<Overlay> rootfs_overlay;
   int stdio[3] = {-1, -1, -1};  // fds to become the process's 0, 1, 2 (-1: inherited)
   int parent_death_signal = 0;  // sent to the process when its parent (the monitor) dies

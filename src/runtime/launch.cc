@@ -95,7 +95,12 @@ Error clone_error(const Error& e, const ClonePlan& plan) {
 Result<Launched> launch(const StateStore& store, const std::string& id, const CreateOptions& opt,
                         LaunchMode mode) {
   ASSIGN_OR_RETURN(std::string bundle, absolute(opt.bundle));
-  ASSIGN_OR_RETURN(oci::Spec spec, oci::load_bundle(bundle));
+  oci::Spec spec;
+  if (opt.spec) {
+    spec = *opt.spec;
+  } else {
+    ASSIGN_OR_RETURN(spec, oci::load_bundle(bundle));
+  }
   if (spec.process.terminal && opt.console_socket.empty() && mode == LaunchMode::kCreate) {
     return Error("process.terminal is true but no --console-socket was given")
         .hint("pass --console-socket, or set process.terminal to false");

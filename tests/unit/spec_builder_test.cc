@@ -49,13 +49,13 @@ class SpecBuilderTest : public ::testing::Test {
     auto r = build_spec(in);
     EXPECT_TRUE(r.has_value()) << r.error().message();
     if (!r) return json::object();
-    auto parsed = oci::parse_spec(r->dump());
-    EXPECT_TRUE(parsed.has_value()) << parsed.error().message() << "\n" << r->dump(2);
-    return *r;
+    auto parsed = oci::parse_spec(r->config.dump());
+    EXPECT_TRUE(parsed.has_value()) << parsed.error().message() << "\n" << r->config.dump(2);
+    return r->config;
   }
   std::string error() {
     auto r = build_spec(in);
-    EXPECT_FALSE(r.has_value()) << r->dump(2);
+    EXPECT_FALSE(r.has_value()) << r->config.dump(2);
     return r ? "" : r.error().message();
   }
   // A file under the temporary directory, with its directories.

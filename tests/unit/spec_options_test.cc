@@ -34,13 +34,13 @@ class SpecBuilderOptionsTest : public ::testing::Test {
     auto r = build_spec(in);
     EXPECT_TRUE(r.has_value()) << r.error().message();
     if (!r) return json::object();
-    auto parsed = oci::parse_spec(r->dump());
+    auto parsed = oci::parse_spec(r->config.dump());
     EXPECT_TRUE(parsed.has_value()) << parsed.error().message();
-    return *r;
+    return r->config;
   }
   std::string error() {
     auto r = build_spec(in);
-    EXPECT_FALSE(r.has_value()) << r->dump(2);
+    EXPECT_FALSE(r.has_value()) << r->config.dump(2);
     return r ? "" : r.error().message();
   }
   static json mount_at(const json& spec, const std::string& destination) {
