@@ -1,5 +1,7 @@
 #include "base/sha256.h"
 
+#include "base/hex.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -101,16 +103,7 @@ Sha256::Digest sha256(std::string_view data) {
   return s.finish();
 }
 
-std::string to_hex(const Sha256::Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(d.size() * 2);
-  for (uint8_t b : d) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
+std::string to_hex(const Sha256::Digest& d) { return hex(d.data(), d.size()); }
 
 std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 

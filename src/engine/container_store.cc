@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/hex.h"
 #include "base/sys.h"
 
 namespace hull::engine {
@@ -32,12 +33,6 @@ ContainerState state_by_name(const std::string& s) {
     if (s == e.name) return e.state;
   }
   return ContainerState::kExited;
-}
-
-bool is_hex(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
 }
 
 // Whether anyone holds monitor.lock: a shared lock we can take means nobody does.
@@ -164,7 +159,7 @@ Result<std::string> ContainerStore::resolve(const std::string& ref) const {
   char target[128] = {};
   ssize_t n = ::readlink((names_ + "/" + ref).c_str(), target, sizeof target - 1);
   if (n > 0) return std::string(target, static_cast<size_t>(n));
-  if (is_hex(ref)) {
+  if (base::is_hex(ref)) {
     std::string found;
     if (DIR* d = ::opendir(dir_.c_str())) {
       while (dirent* e = ::readdir(d)) {
@@ -285,13 +280,7 @@ std::string new_container_id() {
     ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
-  static const char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
+  return base::hex(bytes, sizeof bytes);
 }
 
 std::string random_name() {

@@ -26,17 +26,6 @@ std::string string_at(const json& obj, const char* key) {
 
 }  // namespace
 
-std::string rfc3339_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  gmtime_r(&ts.tv_sec, &t);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
-
 base::Result<ParsedImageConfig> parse_image_config(const std::string& text,
                                                    const std::string& where) {
   ParsedImageConfig out;

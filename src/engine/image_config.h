@@ -42,7 +42,4 @@ std::string image_config_json(const ImageConfig& config, const std::vector<std::
 // WORKDIR, USER, EXPOSE 80[/tcp], LABEL k=v, STOPSIGNAL. The error names the instruction.
 base::Result<void> apply_change(ImageConfig& config, const std::string& instruction);
 
-// The current time as RFC 3339 UTC with nanoseconds ("2024-05-01T10:00:00.123456789Z").
-std::string rfc3339_now();
-
 }  // namespace hull::engine

@@ -5,6 +5,7 @@
 
 
 #include "base/dynlib.h"
+#include "base/hex.h"
 #include "base/sys.h"
 
 namespace hull::engine {
@@ -38,15 +39,6 @@ const Crypto& crypto() {
   return table;
 }
 
-std::string hex(const unsigned char* p, unsigned n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += kDigits[p[i] >> 4];
-    out += kDigits[p[i] & 15];
-  }
-  return out;
-}
 }  // namespace
 
 Sha256Stream::Sha256Stream() : ctx_(crypto().md_ctx_new()) {
@@ -63,7 +55,7 @@ std::string Sha256Stream::digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;
   crypto().digest_final(static_cast<EVP_MD_CTX*>(ctx_), md, &n);
-  return "sha256:" + hex(md, n);
+  return "sha256:" + base::hex(md, n);
 }
 
 std::string sha256_digest(std::string_view data) {

@@ -78,10 +78,6 @@ bool valid_tag(const std::string& t) {
 
 }  // namespace
 
-bool is_hex(const std::string& text) {
-  return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 bool is_digest(const std::string& text) {
   return text.size() == 71 && text.compare(0, 7, "sha256:") == 0 && is_hex(text.substr(7));
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/hex.h"
 
 namespace hull::engine {
 
@@ -30,7 +31,6 @@ base::Result<ImageRef> parse_image_ref(const std::string& text);
 
 // "sha256:<64 lower-case hex>".
 bool is_digest(const std::string& text);
-// Lower-case hex of any length.
-bool is_hex(const std::string& text);
+using base::is_hex;  // non-empty, 0-9a-f only
 
 }  // namespace hull::engine

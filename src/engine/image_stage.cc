@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/clock.h"
 #include "base/sys.h"
 #include "engine/image_config.h"
 #include "engine/image_digest.h"
@@ -125,7 +126,7 @@ base::Result<std::vector<std::string>> install(const std::string& root, const St
   ASSIGN_OR_RETURN(IndexLock lock, IndexLock::take(root));
   ASSIGN_OR_RETURN(ImageIndex idx, read_index(root + "/index.json"));
   std::vector<std::string> ids;
-  std::string now = rfc3339_now();
+  std::string now = base::rfc3339_now();
   for (const auto& img : images) {
     for (const auto& l : img.layers) {
       std::string blob = blob_path(root, l.record.digest);

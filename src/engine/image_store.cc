@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/clock.h"
 #include "base/sys.h"
 #include "engine/image_digest.h"
 #include "engine/image_layer.h"
@@ -158,7 +159,7 @@ base::Result<Image> ImageStore::import_rootfs(const std::string& tarball, const 
 
   StagedImage img;
   ImageConfig cfg = config;
-  if (cfg.created.empty()) cfg.created = rfc3339_now();
+  if (cfg.created.empty()) cfg.created = base::rfc3339_now();
   img.created = cfg.created;
   img.config = image_config_json(cfg, {layer.record.diff_id},
                                  "hull import " + (tarball == "-" ? "-" : tarball));

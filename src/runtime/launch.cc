@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/sys.h"
 #include "base/undo.h"
@@ -130,7 +131,7 @@ Result<Launched> launch(const StateStore& store, const std::string& id, const Cr
   rec.id = id;
   rec.bundle = bundle;
   rec.rootfs = spec.root.path;
-  rec.created = now_rfc3339();
+  rec.created = base::rfc3339_now();
   rec.annotations = spec.annotations;
   rec.poststart = spec.hooks.poststart;
   rec.poststop = spec.hooks.poststop;

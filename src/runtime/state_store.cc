@@ -210,6 +210,4 @@ oci::Status live_status(const Record& r) {
   return r.status;
 }
 
-std::string now_rfc3339() { return base::rfc3339_now(); }
-
 }  // namespace hull::runtime

@@ -75,7 +75,4 @@ base::Result<void> validate_id(const std::string& id);
 // The status now: a pid that is gone, a zombie, or reused means stopped.
 oci::Status live_status(const Record& r);
 
-// "2026-11-29T01:31:01.123456789Z".
-std::string now_rfc3339();
-
 }  // namespace hull::runtime

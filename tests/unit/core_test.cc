@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/sys.h"
 #include "runtime/channel.h"
@@ -83,7 +84,7 @@ TEST_F(StateStoreTest, CreateSaveLoadRemove) {
   r.status = oci::Status::kRunning;
   r.bundle = "/b";
   r.rootfs = "/b/rootfs";
-  r.created = runtime::now_rfc3339();
+  r.created = base::rfc3339_now();
   r.poststop.push_back({"/bin/true", {"true", "x"}, {"A=1"}, 5});
   ASSERT_TRUE(dir->save(r));
   auto back = dir->load();
