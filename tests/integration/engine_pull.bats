@@ -4,41 +4,7 @@
 # multi-layer layout made by umoci. Each test pulls into an empty store of its own.
 
 load engine_helpers
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_registry NAME [htpasswd-file]: a registry under $BATS_FILE_TMPDIR/NAME; prints its port.
-start_registry() {
-  local name=$1 htpasswd=${2:-} dir=$BATS_FILE_TMPDIR/$1 port i
-  port=$(free_port)
-  mkdir -p "$dir/data"
-  cat >"$dir/config.yml" <<YAML
-version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-http:
-  addr: 127.0.0.1:$port
-YAML
-  if [ -n "$htpasswd" ]; then
-    printf 'auth:\n  htpasswd:\n    realm: hull-test\n    path: %s\n' "$htpasswd" >>"$dir/config.yml"
-  fi
-  /usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-  echo $! >"$dir/pid"
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    # 401 from the auth registry also means it is up.
-    curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" | grep -qE '200|401' &&
-      { echo "$port"; return 0; }
-    sleep "$POLL_SLEEP"
-  done
-  echo "registry $name did not start:" >&2
-  cat "$dir/log" >&2
-  return 1
-}
+load registry_helpers
 
 setup_file() {
   engine_setup_file
@@ -69,13 +35,8 @@ setup_file() {
 }
 
 teardown_file() {
-  local name pid
-  for name in open auth; do
-    pid=$(cat "$BATS_FILE_TMPDIR/$name/pid" 2>/dev/null) || continue
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  rm -rf "$BATS_FILE_TMPDIR/open" "$BATS_FILE_TMPDIR/auth" "$BATS_FILE_TMPDIR/layout" \
-    "$BATS_FILE_TMPDIR"/bundle*
+  stop_registries open auth
+  rm -rf "$BATS_FILE_TMPDIR/layout" "$BATS_FILE_TMPDIR"/bundle*
   engine_teardown_file
 }
 
