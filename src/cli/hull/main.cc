@@ -4,6 +4,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "cli/parse.h"
 #include "cli/hull/commands.h"
 
 int main(int argc, char** argv) {
@@ -40,18 +41,7 @@ int main(int argc, char** argv) {
   cli::add_login(app, g, action);
   cli::add_ns(app, g, action);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "hull: %s\n", e.what());
-    return 125;
-  }
+  if (auto code = cli::parse_args(app, argc, argv, "hull", 125)) return *code;
   base::log::configure("hull", "", base::log::Format::kText, g.debug);
   auto r = action();
   if (!r) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "cli/parse.h"
 #include "cli/oci/commands.h"
 
 int main(int argc, char** argv) {
@@ -52,18 +53,7 @@ int main(int argc, char** argv) {
   cli::add_events(app, g, action);
   cli::add_exec(app, g, action);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "hull-oci: %s\n", e.what());
-    return 1;
-  }
+  if (auto code = cli::parse_args(app, argc, argv, "hull-oci", 1)) return *code;
   base::log::configure("hull-oci", g.log,
                        g.log_format == "json" ? base::log::Format::kJson : base::log::Format::kText,
                        g.debug);
