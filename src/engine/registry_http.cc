@@ -76,6 +76,23 @@ base::Error curl_error(CURLcode rc, const std::string& url, const char* err,
   return e;
 }
 
+// The common end of every registry request: our auth header, the answer's body and
+// headers into r, the transfer, the status. The caller set the method and its own headers.
+base::Result<void> perform(Easy& e, RegistryClient::Response& r, const std::string& url,
+                           const std::string& auth_header, const std::string& host,
+                           const std::string& method) {
+  if (!auth_header.empty()) e.header(auth_header);
+  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
+  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &r);
+  CURLcode rc = curl_easy_perform(e.h);
+  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host, method);
+  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &r.status);
+  return {};
+}
+
 base::Result<void> check_status(const RegistryClient::Response& r, const std::string& url,
                                 const std::string& what, const std::string& method = "GET") {
   if (r.status >= 200 && r.status < 300) return {};
@@ -123,15 +140,7 @@ base::Result<RegistryClient::Response> RegistryClient::get(const std::string& ur
   Response r;
   setup(e.h, url, e.err);
   if (!accept.empty()) e.header("Accept: " + accept);
-  if (!auth_header_.empty()) e.header(auth_header_);
-  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
-  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
-  curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &r);
-  CURLcode rc = curl_easy_perform(e.h);
-  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_);
-  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &r.status);
+  TRY(perform(e, r, url, auth_header_, host_, "GET"));
   if (r.status == 401 && retry_auth && !r.www_authenticate.empty()) {
     TRY(authenticate(r.www_authenticate));
     return get(url, accept, false);
@@ -384,15 +393,7 @@ base::Result<RegistryClient::Response> RegistryClient::send(const std::string& m
     curl_easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, size);
   }
   if (!content_type.empty()) e.header("Content-Type: " + content_type);
-  if (!auth_header_.empty()) e.header(auth_header_);
-  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
-  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
-  curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &r);
-  CURLcode rc = curl_easy_perform(e.h);
-  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_, method);
-  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &r.status);
+  TRY(perform(e, r, url, auth_header_, host_, method));
   if (r.status == 401 && retry_auth && !r.www_authenticate.empty()) {
     TRY(authenticate(r.www_authenticate));
     return send(method, url, content_type, upload, body, false);
