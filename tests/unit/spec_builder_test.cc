@@ -13,6 +13,7 @@
 
 #include "base/sys.h"
 #include "oci/capabilities.h"
+#include "spec_fixture.h"
 
 namespace hull::engine {
 namespace {
@@ -21,21 +22,16 @@ using nlohmann::json;
 
 const std::string kId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
+using testing::strings;
 
 bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-class SpecBuilderTest : public ::testing::Test {
+class SpecBuilderTest : public testing::SpecFixture {
  protected:
   void SetUp() override {
-    image.cmd = {"sh"};
-    in.run = &run;
-    in.image = &image;
-    in.id = kId;
-    in.rootfs = "/var/lib/hull/containers/" + kId + "/rootfs";
-    in.cgroups_path = "/hull/" + kId;
+    init(kId, "/var/lib/hull/containers/" + kId + "/rootfs");
     char tmpl[] = "/tmp/hulltest-spec-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -44,20 +40,6 @@ class SpecBuilderTest : public ::testing::Test {
     if (!dir_.empty()) (void)base::sys::remove_all(dir_);
   }
 
-  // The spec for the current inputs; fails the test if it is refused or does not parse.
-  json build() {
-    auto r = build_spec(in);
-    EXPECT_TRUE(r.has_value()) << r.error().message();
-    if (!r) return json::object();
-    auto parsed = oci::parse_spec(r->config.dump());
-    EXPECT_TRUE(parsed.has_value()) << parsed.error().message() << "\n" << r->config.dump(2);
-    return r->config;
-  }
-  std::string error() {
-    auto r = build_spec(in);
-    EXPECT_FALSE(r.has_value()) << r->config.dump(2);
-    return r ? "" : r.error().message();
-  }
   // A file under the temporary directory, with its directories.
   std::string write(const std::string& rel, const std::string& text) {
     std::string path = dir_ + "/" + rel;
@@ -65,22 +47,12 @@ class SpecBuilderTest : public ::testing::Test {
     std::ofstream(path) << text;
     return path;
   }
-  // The mount at `destination`, or null.
-  static json mount_at(const json& spec, const std::string& destination) {
-    for (const auto& m : spec["mounts"]) {
-      if (m["destination"] == destination) return m;
-    }
-    return nullptr;
-  }
   static std::vector<std::string> namespace_types(const json& spec) {
     std::vector<std::string> out;
     for (const auto& ns : spec["linux"]["namespaces"]) out.push_back(ns["type"]);
     return out;
   }
 
-  RunOptions run;
-  ImageConfig image;
-  SpecInputs in;
   std::string dir_;
 };
 

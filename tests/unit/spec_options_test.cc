@@ -10,6 +10,7 @@
 #include "base/sys.h"
 #include "engine/spec_builder.h"
 #include "engine/spec_flags.h"
+#include "spec_fixture.h"
 
 namespace hull::engine {
 namespace {
@@ -18,37 +19,11 @@ using nlohmann::json;
 
 const std::string kId = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
-std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
+using testing::strings;
 
-class SpecBuilderOptionsTest : public ::testing::Test {
+class SpecBuilderOptionsTest : public testing::SpecFixture {
  protected:
-  void SetUp() override {
-    image.cmd = {"sh"};
-    in.run = &run;
-    in.image = &image;
-    in.id = kId;
-    in.rootfs = "/rootfs";
-    in.cgroups_path = "/hull/" + kId;
-  }
-  json build() {
-    auto r = build_spec(in);
-    EXPECT_TRUE(r.has_value()) << r.error().message();
-    if (!r) return json::object();
-    auto parsed = oci::parse_spec(r->config.dump());
-    EXPECT_TRUE(parsed.has_value()) << parsed.error().message();
-    return r->config;
-  }
-  std::string error() {
-    auto r = build_spec(in);
-    EXPECT_FALSE(r.has_value()) << r->config.dump(2);
-    return r ? "" : r.error().message();
-  }
-  static json mount_at(const json& spec, const std::string& destination) {
-    for (const auto& m : spec["mounts"]) {
-      if (m["destination"] == destination) return m;
-    }
-    return nullptr;
-  }
+  void SetUp() override { init(kId, "/rootfs"); }
   static std::vector<std::string> destinations(const json& spec) {
     std::vector<std::string> out;
     for (const auto& m : spec["mounts"]) out.push_back(m["destination"]);
@@ -63,10 +38,6 @@ class SpecBuilderOptionsTest : public ::testing::Test {
     }
     return out;
   }
-
-  RunOptions run;
-  ImageConfig image;
-  SpecInputs in;
 };
 
 // ---- mounts
