@@ -353,10 +353,14 @@ running() { [ "$(hull inspect "$1" | jq -r '.[0].State.Running')" = true ]; }
   [ "$output" = end ]
 }
 
-@test "run without -t: SIGTERM to hull reaches the container, and hull exits with its code" {
-  local out=$BATS_TEST_TMPDIR/out
+# sigterm_passes CODE HULL-ARGS...: runs `hull HULL-ARGS... sh -c SCRIPT` in the background,
+# SCRIPT printing ready and, on SIGTERM, got before exiting CODE; once it is ready, SIGTERMs
+# hull and checks that hull exits CODE with exactly that output.
+sigterm_passes() {
+  local code=$1 out=$BATS_TEST_TMPDIR/out
+  shift
   HULL_TEST_FILE=$BATS_FILE_TMPDIR "$HULL" --root "$ENGINE_ROOT" --runroot "$ENGINE_RUNROOT" \
-    run --rm busybox sh -c 'trap "echo got; exit 5" TERM; echo ready; while :; do usleep 100000; done' \
+    "$@" sh -c "trap 'echo got; exit $code' TERM; echo ready; while :; do usleep 100000; done" \
     >"$out" </dev/null &
   local pid=$! i
   for ((i = 0; i < POLL_TRIES; i++)); do
@@ -366,24 +370,15 @@ running() { [ "$(hull inspect "$1" | jq -r '.[0].State.Running')" = true ]; }
   kill -TERM "$pid"
   local rc=0
   wait "$pid" || rc=$?
-  [ "$rc" -eq 5 ]
+  [ "$rc" -eq "$code" ]
   [ "$(cat "$out")" = "$(printf 'ready\ngot')" ]
+}
+
+@test "run without -t: SIGTERM to hull reaches the container, and hull exits with its code" {
+  sigterm_passes 5 run --rm busybox
 }
 
 @test "exec without -t: SIGTERM to hull reaches the process" {
   hull run -d --name web busybox sleep 1000
-  local out=$BATS_TEST_TMPDIR/out
-  HULL_TEST_FILE=$BATS_FILE_TMPDIR "$HULL" --root "$ENGINE_ROOT" --runroot "$ENGINE_RUNROOT" \
-    exec web sh -c 'trap "echo got; exit 6" TERM; echo ready; while :; do usleep 100000; done' \
-    >"$out" </dev/null &
-  local pid=$! i
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    grep -q ready "$out" && break
-    sleep "$POLL_SLEEP"
-  done
-  kill -TERM "$pid"
-  local rc=0
-  wait "$pid" || rc=$?
-  [ "$rc" -eq 6 ]
-  [ "$(cat "$out")" = "$(printf 'ready\ngot')" ]
+  sigterm_passes 6 exec web
 }
