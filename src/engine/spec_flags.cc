@@ -164,6 +164,17 @@ Result<int64_t> parse_int(const std::string& text) {
   return v;
 }
 
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t at = text.find(sep, start);
+    out.push_back(text.substr(start, at - start));
+    if (at == std::string::npos) return out;
+    start = at + 1;
+  }
+}
+
 KeyValue split_key_value(const std::string& text) {
   size_t eq = text.find('=');
   if (eq == std::string::npos) return {text, "", false};
@@ -236,12 +247,7 @@ Result<std::optional<std::string>> parse_env_word(const std::string& text) {
 Result<std::vector<std::string>> parse_env_file(const std::string& text) {
   std::vector<std::string> out;
   size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (std::string line : split(text, '\n')) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     size_t first = line.find_first_not_of(" \t");

@@ -41,6 +41,9 @@ base::Result<std::string> parse_cpu_list(const std::string& text);
 // A decimal integer, optionally negative, that fits in int64.
 base::Result<int64_t> parse_int(const std::string& text);
 
+// "a,b,,c" at ',' -> {"a", "b", "", "c"}: every field, empty ones too ("" -> {""}).
+std::vector<std::string> split(const std::string& text, char sep);
+
 // "KEY=VALUE" -> {KEY, VALUE, true}; "KEY" -> {KEY, "", false}.
 struct KeyValue {
   std::string key;

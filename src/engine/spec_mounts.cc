@@ -44,17 +44,6 @@ Result<std::string> container_path(const std::string& path) {
   return p;
 }
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t at = text.find(sep, start);
-    out.push_back(text.substr(start, at - start));
-    if (at == std::string::npos) return out;
-    start = at + 1;
-  }
-}
-
 json bind_mount(const std::string& source, const std::string& destination, bool readonly,
                 const std::string& propagation) {
   // Recursive, as docker's binds are: what is mounted under the source comes along.

@@ -15,28 +15,12 @@ using base::Result;
 
 namespace {
 
-// One line of /etc/passwd or /etc/group split at ':', or a member list at ','.
-std::vector<std::string> fields(const std::string& line, char sep = ':') {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t colon = line.find(sep, start);
-    out.push_back(line.substr(start, colon - start));
-    if (colon == std::string::npos) return out;
-    start = colon + 1;
-  }
-}
-
+// The lines of /etc/passwd or /etc/group with at least min_fields ':'-separated fields.
 std::vector<std::vector<std::string>> records(const std::string& text, size_t min_fields) {
   std::vector<std::vector<std::string>> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (const std::string& line : split(text, '\n')) {
     if (line.empty() || line[0] == '#') continue;
-    auto f = fields(line);
+    auto f = split(line, ':');
     if (f.size() >= min_fields) out.push_back(std::move(f));
   }
   return out;
@@ -133,7 +117,7 @@ Result<ResolvedUser> resolve_user(const std::string& user,
   for (const auto& f : groups) {
     auto gid = id_number(f[2]);
     if (!gid || f.size() < 4) continue;
-    auto members = fields(f[3], ',');
+    auto members = split(f[3], ',');
     bool member = std::find(members.begin(), members.end(), *matched_name) != members.end();
     bool seen = std::find(out.additional_gids.begin(), out.additional_gids.end(), *gid) !=
                 out.additional_gids.end();
