@@ -55,6 +55,11 @@ Result<std::string> become_process(const oci::Process& p, bool setgroups_denied,
   return exe;
 }
 
+std::optional<int> exec_failure_code(const Error& e) {
+  if (e.what().rfind("exec ", 0) != 0) return std::nullopt;
+  return e.code() == 0 || e.code() == ENOENT || e.code() == ENOTDIR ? 127 : 126;
+}
+
 Error exec_image(const oci::Process& p, const std::string& exe, int preserve_fds) {
   // No fd of ours may reach the container: everything past the preserved ones closes on
   // exec; the preserved ones must not.

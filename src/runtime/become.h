@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -21,5 +22,10 @@ base::Result<std::string> become_process(const oci::Process& p, bool setgroups_d
 // Clears close-on-exec on the preserved fds, marks every other fd close-on-exec, restores
 // the signal mask and execs. Returns only if execve failed, with that error.
 base::Error exec_image(const oci::Process& p, const std::string& exe, int preserve_fds);
+
+// For an error of the steps above that means the process could not be run at all (the
+// lookup and execve here both say "exec …"): docker's exit code for it, 127 when it was
+// not found, 126 when it could not be executed. nullopt for any other error.
+std::optional<int> exec_failure_code(const base::Error& e);
 
 }  // namespace hull::runtime

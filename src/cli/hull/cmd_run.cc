@@ -88,11 +88,6 @@ base::Result<void> take_image_and_command(CLI::App* cmd, engine::RunOptions& o) 
 
 }  // namespace
 
-std::optional<int> exec_failure_code(const base::Error& e) {
-  if (e.what().rfind("exec ", 0) != 0) return std::nullopt;
-  return e.code() == 0 || e.code() == ENOENT || e.code() == ENOTDIR ? 127 : 126;
-}
-
 // The exit code of a foreground container as docker reports it: its own, or 255 when the
 // monitor could not tell (it was killed).
 base::Result<int> attach_and_wait(engine::Engine& e, const std::string& id, base::Fd sock,

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "engine/engine.h"
+#include "runtime/become.h"
 
 namespace hull::cli {
 
@@ -22,9 +23,9 @@ struct Globals {
 // docker's own failures; the container's own exit codes pass through).
 using Action = std::function<base::Result<int>()>;
 
-// docker's exit codes for a command that could not be run (the runtime's exec step fails
-// with "exec …"): 127 when it was not found, 126 when it could not be executed (cmd_run.cc).
-std::optional<int> exec_failure_code(const base::Error& e);
+// docker's exit codes for a command that could not be run: decided where the runtime
+// makes those errors.
+using runtime::exec_failure_code;
 
 // Relays our stdio to a started container until it exits; its exit code (cmd_run.cc).
 base::Result<int> attach_and_wait(engine::Engine& e, const std::string& id, base::Fd sock,
