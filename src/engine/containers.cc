@@ -288,13 +288,12 @@ Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout) {
     if (!now) return {};  // removed (--rm) as it ended
     r = std::move(*now);
   }
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
   // A frozen process takes no signal until thawed.
   if (r.state == ContainerState::kPaused) (void)unpause(r.id);
-  (void)rt.kill(r.id, r.stop_signal, false);
+  (void)rt().kill(r.id, r.stop_signal, false);
   int seconds = timeout.value_or(r.stop_timeout);
   if (wait_for_end(sock->get(), seconds * 1000, nullptr)) return {};
-  (void)rt.kill(r.id, SIGKILL, true);
+  (void)rt().kill(r.id, SIGKILL, true);
   wait_for_end(sock->get(), -1, nullptr);
   return {};
 }
@@ -303,8 +302,7 @@ Result<void> Engine::kill(const std::string& ref, int sig) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   if (!running(r)) return Error("container " + ref + " is not running");
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  return rt.kill(r.id, sig, false);
+  return rt().kill(r.id, sig, false);
 }
 
 Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout) {
@@ -316,34 +314,24 @@ Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout)
 
 Result<void> Engine::remove(const std::string& ref, bool force) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (r.monitor_alive && r.state == ContainerState::kExited) {
-    // The monitor lives on: between two starts of a restart policy, or finishing. As docker,
-    // a restarting container needs -f; one that is finishing is waited for.
-    auto policy = parse_restart(r.restart_policy);
-    if (!force && !r.stop_requested && policy && policy->kind != RestartPolicy::kNo) {
-      return Error("cannot remove container " + ref + ": it is restarting")
-          .hint("stop it first, or use rm -f");
-    }
-    TRY(stop(r.id, 0));
-    ASSIGN_OR_RETURN(r, find(r.id));
+  if (!force && running(r)) {
+    return Error("cannot remove container " + ref + ": it is " + state_name(r.state))
+        .hint("stop it first, or use rm -f");
   }
-  if (running(r)) {
-    if (!force) {
-      return Error("cannot remove container " + ref + ": it is " + state_name(r.state))
-          .hint("stop it first, or use rm -f");
-    }
-    TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
-    runtime::Runtime rt({paths_.runtime_root(), debug_});
-    if (auto sock = connect_monitor(monitor_socket(paths_, r.id))) {
-      (void)rt.kill(r.id, SIGKILL, true);
-      wait_for_end(sock->get(), -1, nullptr);
-    }
+  // A live monitor of an exited container is between two starts of a restart policy, or
+  // finishing. As docker, a restarting container needs -f; one finishing is waited for.
+  auto policy = parse_restart(r.restart_policy);
+  if (!force && r.monitor_alive && r.state == ContainerState::kExited && !r.stop_requested &&
+      policy && policy->kind != RestartPolicy::kNo) {
+    return Error("cannot remove container " + ref + ": it is restarting")
+        .hint("stop it first, or use rm -f");
   }
+  // Running or restarting: stopped at once (no grace period, as rm -f).
+  if (r.monitor_alive) TRY(stop(r.id, 0));
   // The monitor ends soon after its container (or was killed): wait until it has, so that
   // its own cleaning and ours do not race; then whatever it could not clean goes here.
   auto monitor_gone = store_.lock_monitor(r.id, /*wait=*/true);  // held while we remove
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  TRY(rt.remove(r.id, true));
+  TRY(rt().remove(r.id, true));
   ::unlink(monitor_socket(paths_, r.id).c_str());
   if (auto now = store_.load(r.id)) TRY(store_.remove(*now));
   return {};
@@ -364,8 +352,7 @@ Result<std::optional<int>> Engine::wait(const std::string& ref) {
 Result<void> Engine::pause(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   if (!running(r)) return Error("container " + ref + " is not running");
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  TRY(runtime::pause(rt, r.id));
+  TRY(runtime::pause(rt(), r.id));
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.state = ContainerState::kPaused; }));
   return {};
 }
@@ -375,8 +362,7 @@ Result<void> Engine::unpause(const std::string& ref) {
   if (r.state != ContainerState::kPaused || !r.monitor_alive) {
     return Error("container " + ref + " is not paused");
   }
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  TRY(runtime::resume(rt, r.id));
+  TRY(runtime::resume(rt(), r.id));
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.state = ContainerState::kRunning; }));
   return {};
 }
@@ -399,19 +385,18 @@ Result<oci::Spec> Engine::spec_of(const ContainerRecord& c) const {
 Result<std::vector<pid_t>> Engine::pids(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   if (!running(r)) return Error("container " + ref + " is not running");
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  return runtime::ps(rt, r.id);
+  return runtime::ps(rt(), r.id);
 }
 
 Result<nlohmann::json> Engine::stats(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   if (!running(r)) return Error("container " + ref + " is not running");
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
   nlohmann::json out;
-  TRY(runtime::events(rt, r.id, std::chrono::milliseconds(0), true, [&](const std::string& line) {
+  auto take = [&](const std::string& line) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (!j.is_discarded()) out = j.value("data", nlohmann::json::object());
-  }));
+  };
+  TRY(runtime::events(rt(), r.id, std::chrono::milliseconds(0), /*stats_only=*/true, take));
   return out;
 }
 

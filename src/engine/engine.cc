@@ -17,8 +17,7 @@ std::optional<ContainerRecord> Engine::reconcile(ContainerRecord r) const {
     case ContainerState::kCreating: {
       // Its creator died half-way (the creator holds the lock until the record is done):
       // nothing of it may be left.
-      runtime::Runtime rt({paths_.runtime_root(), debug_});
-      (void)rt.remove(r.id, true);
+      (void)rt().remove(r.id, true);
       (void)store_.remove(r);
       return std::nullopt;
     }

@@ -16,6 +16,7 @@
 #include "engine/paths.h"
 #include "engine/run_options.h"
 #include "oci/spec.h"
+#include "runtime/container.h"
 
 namespace hull::engine {
 
@@ -96,6 +97,8 @@ class Engine {
  private:
   // A record as it is now: the monitor's lock says whether it still runs.
   std::optional<ContainerRecord> reconcile(ContainerRecord r) const;
+  // The runtime library on this engine's runtime root.
+  runtime::Runtime rt() const { return runtime::Runtime({paths_.runtime_root(), debug_}); }
   base::Result<void> resolve_namespaces(const RunOptions& run,
                                         std::map<oci::NamespaceType, std::string>* join) const;
 

@@ -90,8 +90,7 @@ Result<int> Engine::exec(const std::string& ref, const ExecRequest& req) {
     if (req.detach) opt.stdio[1] = opt.stdio[2] = null.get();
   }
   opt.relay_stdin = !req.stdin_null;
-  runtime::Runtime rt({paths_.runtime_root(), debug_});
-  return runtime::exec_process(rt, c.id, p, opt);
+  return runtime::exec_process(rt(), c.id, p, opt);
 }
 
 }  // namespace hull::engine
