@@ -183,12 +183,8 @@ TEST_F(DevicesV2, AFilterDeniesReplacesAndDetaches) {
     auto check = [&](bool ok, const std::string& what) {
       if (!ok) report += what + "\n";
     };
-    auto cg = make_cgroup(CgroupLayout::kUnified, name_, "unused", mnt);
-    auto created = cg->create();
-    if (!created) {
-      report += "create: " + created.error().message() + "\n";
-      return 1;
-    }
+    auto cg = testing::created_v2_cgroup(mnt, name_, report);
+    if (!cg) return 1;
     const int fd = cg->clone_fd();
 
     auto applied = cg->apply(devices({kDenyAll, deny("c", 1, 3, "rwm")}));

@@ -214,20 +214,14 @@ TEST_F(CgroupV1Freeze, ACgroupThatDoesNotExist) {
   EXPECT_FALSE(cg_->frozen());
 }
 
-// The v2 test runs in a forked child with a mount namespace of its own and a fresh cgroup2
-// mount there; it reports failed checks as lines on a pipe and exits 0, 1 or 77 (skip).
-constexpr int kSkip = 77;
-
+// The v2 test runs in PrivateCgroup2's forked child (a mount namespace of its own and a
+// fresh cgroup2 mount there); it reports failed checks as lines and returns 0 or 1.
 int v2_checks(const std::string& mnt, const std::string& name, std::string& report) {
   auto check = [&](bool ok, const std::string& what) {
     if (!ok) report += what + "\n";
   };
-  auto cg = make_cgroup(CgroupLayout::kUnified, name, "unused", mnt);
-  auto created = cg->create();
-  if (!created) {
-    report += "create: " + created.error().message() + "\n";
-    return 1;
-  }
+  auto cg = hull::runtime::testing::created_v2_cgroup(mnt, name, report);
+  if (!cg) return 1;
   const std::string dir = mnt + name;
   Counter c;
   check(cg->add(c.pid).has_value(), "add");

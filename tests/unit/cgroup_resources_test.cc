@@ -147,12 +147,8 @@ TEST_F(ResourcesV2, HugetlbIoAndWhatV2Lacks) {
     auto check = [&](bool ok, const std::string& what) {
       if (!ok) report += what + "\n";
     };
-    auto cg = make_cgroup(CgroupLayout::kUnified, name_, "unused", mnt);
-    auto created = cg->create();
-    if (!created) {
-      report += "create: " + created.error().message() + "\n";
-      return 1;
-    }
+    auto cg = testing::created_v2_cgroup(mnt, name_, report);
+    if (!cg) return 1;
     const std::string dir = mnt + name_;
     const std::string controllers = " " + words(slurp_file(dir + "/cgroup.controllers")) + " ";
 

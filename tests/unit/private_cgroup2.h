@@ -13,11 +13,13 @@
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 
 #include "base/sys.h"
+#include "runtime/cgroup.h"
 #include "runtime/cgroup_internal.h"
 
 namespace hull::runtime::testing {
@@ -112,5 +114,17 @@ class PrivateCgroup2 : public ::testing::Test {
     return rc;
   }
 };
+
+// In the child: the v2 cgroup `name` under the private mount `mnt`, created; nullptr after a
+// report line when it cannot be.
+inline std::unique_ptr<Cgroup> created_v2_cgroup(const std::string& mnt, const std::string& name,
+                                                 std::string& report) {
+  auto cg = make_cgroup(CgroupLayout::kUnified, name, "unused", mnt);
+  if (auto created = cg->create(); !created) {
+    report += "create: " + created.error().message() + "\n";
+    return nullptr;
+  }
+  return cg;
+}
 
 }  // namespace hull::runtime::testing
