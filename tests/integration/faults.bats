@@ -87,18 +87,6 @@ wait_gone() {
   return 1
 }
 
-# inits_gone: polls (bounded by count) until no recorded container init is alive.
-inits_gone() {
-  local i live
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    live=$(live_recorded_pids)
-    [ -z "$live" ] && return 0
-    sleep "$POLL_SLEEP"
-  done
-  echo "still alive: $live" >&2
-  return 1
-}
-
 # The runtime in the background, as a plain command so that $! is the runtime itself (a shell
 # function would run in a subshell, and $! would be that subshell).
 bg_runtime() {

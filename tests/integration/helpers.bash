@@ -326,6 +326,18 @@ live_recorded_pids() {
   done <"$BATS_TEST_TMPDIR/pids" | sort -u
 }
 
+# inits_gone: polls (bounded by count) until no recorded container init is alive.
+inits_gone() {
+  local i live
+  for ((i = 0; i < POLL_TRIES; i++)); do
+    live=$(live_recorded_pids)
+    [ -z "$live" ] && return 0
+    sleep "$POLL_SLEEP"
+  done
+  echo "still alive: $live" >&2
+  return 1
+}
+
 # --- per-test setup and the leak check ----------------------------------------------------
 
 # Host directories outside $BATS_TEST_TMPDIR that a test made (rootless bundles): removed and

@@ -86,15 +86,8 @@ EOF
 # recorded_init_gone: the container's init recorded by a failing hook is no longer alive
 # (bounded polling: a runtime may reap it just after it returns).
 recorded_init_gone() {
-  local i live
   [ -s "$BATS_TEST_TMPDIR/pids" ] || { echo "the hook recorded no pid" >&2; return 1; }
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    live=$(live_recorded_pids)
-    [ -z "$live" ] && return 0
-    sleep "$POLL_SLEEP"
-  done
-  echo "still alive: $live" >&2
-  return 1
+  inits_gone
 }
 
 @test "hooks: each kind runs once, in the lifecycle's order" {
