@@ -12,7 +12,7 @@ say() { printf '==> %s\n' "$*"; }
 # Keep in step with test.sh.
 PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev libssl-dev
   libcli11-dev libfmt-dev libcap-dev libgtest-dev googletest bats busybox-static runc crun
-  iproute2 jq libcurl4-openssl-dev)
+  iproute2 jq libcurl4-openssl-dev libmnl-dev libnftables-dev)
 
 say "installing packages (apt-get)"
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
