@@ -77,6 +77,14 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   Error& error() & { return std::get<1>(v_); }
   const Error& error() const& { return std::get<1>(v_); }
+  template <typename U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? value() : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <typename U>
+  T value_or(U&& fallback) && {
+    return has_value() ? std::move(value()) : static_cast<T>(std::forward<U>(fallback));
+  }
 
  private:
   std::variant<T, Error> v_;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -116,6 +117,35 @@ Result<void> write_file_atomic(const std::string& path, const std::string& data,
     return e;
   }
   return {};
+}
+
+Result<Fd> lock_file(const std::string& path, bool exclusive) {
+  ASSIGN_OR_RETURN(Fd fd, open(path, O_RDWR | O_CREAT, 0600));
+  while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0) {
+    if (errno != EINTR) return fail("flock " + path);
+  }
+  return fd;
+}
+
+Result<void> create_exclusive(const std::string& path, const std::string& data, mode_t mode) {
+  ASSIGN_OR_RETURN(Fd fd, open(path, O_WRONLY | O_CREAT | O_EXCL, mode));
+  if (auto w = write_all(fd.get(), data); !w) {
+    ::unlink(path.c_str());
+    return Error("write " + path, w.error().code());
+  }
+  return {};
+}
+
+std::vector<std::string> list_dir(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    out.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  return out;
 }
 
 namespace {

@@ -28,6 +28,13 @@ Result<void> write_file(const std::string& path, const std::string& data);
 // Writes a file atomically: temp file in the same directory, fsync-free rename.
 Result<void> write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
 Result<void> remove_all(const std::string& path);
+// Opens (creating it) and flocks a lock file; the lock lasts as long as the fd.
+Result<Fd> lock_file(const std::string& path, bool exclusive = true);
+// Creates path holding data, failing with EEXIST if it exists: a claim two processes
+// cannot both win (an address, a port).
+Result<void> create_exclusive(const std::string& path, const std::string& data, mode_t mode);
+// The names in a directory (no "." or ".."); empty if it does not exist.
+std::vector<std::string> list_dir(const std::string& path);
 
 Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
                    unsigned long flags, const std::string& data);

@@ -78,6 +78,16 @@ nlohmann::json record_json(const ContainerRecord& r) {
       {"run_options", r.run_options},
   };
   if (r.exit_code) j["exit_code"] = *r.exit_code;
+  if (!r.networks.empty()) {
+    nlohmann::json nets = nlohmann::json::array();
+    for (const auto& a : r.networks) {
+      nets.push_back({{"network", a.network}, {"ip", a.ip}, {"mac", a.mac}, {"aliases", a.aliases},
+                      {"slot", a.slot}});
+    }
+    j["networks"] = std::move(nets);
+  }
+  if (!r.ports.empty()) j["ports"] = ports_json(r.ports);
+  if (!r.extra_hosts.empty()) j["extra_hosts"] = r.extra_hosts;
   return j;
 }
 
@@ -107,6 +117,13 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
     r.layer_dirs = j.value("layer_dirs", std::vector<std::string>{});
     r.labels = j.value("labels", std::map<std::string, std::string>{});
     r.run_options = j.value("run_options", nlohmann::json::object());
+    for (const auto& a : j.value("networks", nlohmann::json::array())) {
+      r.networks.push_back({a.at("network").get<std::string>(), a.value("ip", ""),
+                            a.value("mac", ""), a.value("aliases", std::vector<std::string>{}),
+                            a.value("slot", 0)});
+    }
+    r.ports = ports_from_json(j.value("ports", nlohmann::json::array()));
+    r.extra_hosts = j.value("extra_hosts", std::vector<std::string>{});
     return r;
   } catch (const nlohmann::json::exception& e) {
     return Error(std::string("record.json: ") + e.what());
@@ -297,13 +314,22 @@ std::string random_name() {
          std::to_string(b[2] % 100);
 }
 
-Result<void> validate_name(const std::string& name) {
-  // As docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+
-  bool ok = name.size() >= 2 && name.size() <= 128 && std::isalnum((unsigned char)name[0]);
+bool docker_name(const std::string& name, size_t min, size_t max) {
+  // As docker: [a-zA-Z0-9][a-zA-Z0-9_.-]*, of a length it allows
+  bool ok = name.size() >= min && name.size() <= max && std::isalnum((unsigned char)name[0]);
   for (char c : name) {
     ok = ok && (std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-');
   }
-  if (!ok) {
+  return ok;
+}
+
+bool is_running(const ContainerRecord& r) {
+  return r.monitor_alive &&
+         (r.state == ContainerState::kRunning || r.state == ContainerState::kPaused);
+}
+
+Result<void> validate_name(const std::string& name) {
+  if (!docker_name(name, 2, 128)) {
     return Error("--name \"" + name + "\": invalid container name")
         .hint("use letters, digits, '_', '.' and '-', starting with a letter or digit");
   }

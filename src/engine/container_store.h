@@ -20,11 +20,21 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "engine/paths.h"
+#include "engine/ports.h"
 
 namespace hull::engine {
 
 enum class ContainerState { kCreating, kCreated, kRunning, kPaused, kExited };
 const char* state_name(ContainerState s);  // "created", "running", …
+
+// A container's place on a bridge network (network_attach.h plumbs it at each start).
+struct NetworkAttachment {
+  std::string network;  // name
+  std::string ip;       // held from create to rm (network_store.h)
+  std::string mac;      // --mac-address; "" = the kernel's choice
+  std::vector<std::string> aliases;  // --network-alias: more names on that network
+  int slot = 0;  // the interfaces are eth<slot> inside and veth_name(id, slot) outside
+};
 
 struct ContainerRecord {
   std::string id;        // 64 hex
@@ -51,6 +61,11 @@ struct ContainerRecord {
   std::vector<std::string> layer_dirs;  // the image's, bottom first
   std::map<std::string, std::string> labels;
   nlohmann::json run_options;  // the flags as typed, for inspect
+  // Bridge networks (none for --network none|host|container:X), the first the default
+  // route; published ports (host ports booked); --add-host lines (NAME:IP).
+  std::vector<NetworkAttachment> networks;
+  std::vector<PublishedPort> ports;
+  std::vector<std::string> extra_hosts;
 };
 
 nlohmann::json record_json(const ContainerRecord& r);
@@ -100,5 +115,9 @@ std::string new_container_id();
 // "quirky_hopper": a free, readable name, as docker makes.
 std::string random_name();
 base::Result<void> validate_name(const std::string& name);
+// docker's names of containers and networks: [a-zA-Z0-9][a-zA-Z0-9_.-]*, min to max long.
+bool docker_name(const std::string& name, size_t min, size_t max);
+// Running or paused, with its monitor alive.
+bool is_running(const ContainerRecord& r);
 
 }  // namespace hull::engine

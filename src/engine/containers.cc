@@ -13,12 +13,14 @@
 #include <cerrno>
 
 #include "base/clock.h"
+#include "base/undo.h"
 #include "base/signals.h"
 #include "base/sys.h"
 #include "engine/attach.h"
 #include "engine/engine.h"
 #include "engine/image_pull.h"
 #include "engine/monitor.h"
+#include "engine/network_attach.h"
 #include "engine/spec_builder.h"
 #include "oci/capabilities.h"
 #include "runtime/container.h"
@@ -31,11 +33,6 @@ using base::Fd;
 using base::Result;
 
 namespace {
-
-bool running(const ContainerRecord& r) {
-  return r.monitor_alive &&
-         (r.state == ContainerState::kRunning || r.state == ContainerState::kPaused);
-}
 
 // Reads the monitor's stream until its exit message or its end. False on timeout.
 // timeout_ms < 0: no limit.
@@ -94,7 +91,7 @@ Result<void> Engine::resolve_namespaces(const RunOptions& run,
     std::string ref = m.value.substr(10);
     auto other = find(ref);
     if (!other) return std::move(other.error()).context(m.flag);
-    if (!running(*other)) {
+    if (!is_running(*other)) {
       return Error(std::string(m.flag) + " " + m.value + ": container " + ref + " is not running")
           .hint("start it first");
     }
@@ -151,6 +148,10 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     rec.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
   }
   std::string dir = store.dir_of(rec.id);
+  // Addresses and host ports are held from here: a failure below gives them back.
+  TRY(e.plan_network(run, image->config, &rec));
+  base::Undo undo;
+  undo.push([&] { network_release(e.paths(), rec); });
   SpecInputs in;
   in.run = &run;
   in.image = &image->config;
@@ -164,6 +165,9 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   in.host_gid = ::getegid();
   in.swap_accounting = swap_accounting();
   in.available_capabilities = bounding_set();
+  for (const char* f : {"hosts", "hostname", "resolv.conf"}) {
+    in.etc_files[std::string("/etc/") + f] = dir + "/" + f;
+  }
   // With -t from a terminal, the pty starts at the caller's size (as docker's create does):
   // the first resize from the attached client would come after the process started.
   winsize ws{};
@@ -173,7 +177,9 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   }
   ASSIGN_OR_RETURN(BuiltSpec built, build_spec(in));
   rec.command = built.spec.process.args;
-  rec.run_options = {{"network", run.network}, {"pid", run.pid},       {"ipc", run.ipc},
+  std::string network = run.network.empty() ? (rec.networks.empty() ? "none" : "bridge")
+                                            : run.network;
+  rec.run_options = {{"network", network},     {"pid", run.pid},       {"ipc", run.ipc},
                      {"uts", run.uts},         {"memory", run.memory}, {"cpus", run.cpus},
                      {"hostname", built.spec.hostname}};
 
@@ -193,6 +199,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     TRY(base::sys::mkdir(dir + "/work", 0700));
     if (::chmod((dir + "/upper").c_str(), 0755) != 0) return Error("chmod " + dir + "/upper", errno);
     TRY(base::sys::write_file_atomic(dir + "/config.json", built.text, 0600));
+    TRY(e.write_etc_files(run, rec));
     if (mark_created) {
       TRY(store.update(rec.id, [](ContainerRecord& r) { r.state = ContainerState::kCreated; }));
     }
@@ -202,6 +209,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     (void)store.remove(rec);
     return std::move(r.error());
   }
+  undo.dismiss();
   return Made{rec.id, std::move(*lock), std::move(built.spec)};
 }
 
@@ -248,7 +256,7 @@ static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::s
 
 Result<Started> Engine::start(const std::string& ref, bool attach) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (running(r)) return Error("container " + ref + " is already running");
+  if (is_running(r)) return Error("container " + ref + " is already running");
   // A monitor whose container exited may still be cleaning up: wait for it to finish.
   ASSIGN_OR_RETURN(Fd lock, store_.lock_monitor(r.id, /*wait=*/true));
   ASSIGN_OR_RETURN(r, store_.load(r.id));
@@ -267,7 +275,10 @@ Result<Started> Engine::run(const RunOptions& run) {
   auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach, &m.spec);
   if (!started) {
     // As nothing ran, nothing of it stays (docker keeps a created container here).
-    if (auto r = store_.load(m.id)) (void)store_.remove(*r);
+    if (auto r = store_.load(m.id)) {
+      (void)store_.remove(*r);
+      network_release(paths_, *r);
+    }
     return std::move(started.error());
   }
   return started;
@@ -282,7 +293,7 @@ Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout) {
   // A monitor whose container is not running is between two starts of a restart policy
   // (or finishing): it reads stop_requested before starting again, so it ends soon; if it
   // had already started again, the container is stopped as any other.
-  while (!running(r)) {
+  while (!is_running(r)) {
     if (wait_for_end(sock->get(), 100, nullptr)) return {};
     auto now = store_.load(r.id);
     if (!now) return {};  // removed (--rm) as it ended
@@ -300,7 +311,7 @@ Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout) {
 
 Result<void> Engine::kill(const std::string& ref, int sig) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return Error("container " + ref + " is not running");
+  if (!is_running(r)) return Error("container " + ref + " is not running");
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.stop_requested = true; }));
   return rt().kill(r.id, sig, false);
 }
@@ -314,7 +325,7 @@ Result<void> Engine::restart(const std::string& ref, std::optional<int> timeout)
 
 Result<void> Engine::remove(const std::string& ref, bool force) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!force && running(r)) {
+  if (!force && is_running(r)) {
     return Error("cannot remove container " + ref + ": it is " + state_name(r.state))
         .hint("stop it first, or use rm -f");
   }
@@ -333,14 +344,18 @@ Result<void> Engine::remove(const std::string& ref, bool force) {
   auto monitor_gone = store_.lock_monitor(r.id, /*wait=*/true);  // held while we remove
   TRY(rt().remove(r.id, true));
   ::unlink(monitor_socket(paths_, r.id).c_str());
-  if (auto now = store_.load(r.id)) TRY(store_.remove(*now));
+  if (auto now = store_.load(r.id)) {
+    network_cleanup(paths_, *now);  // what a monitor killed by SIGKILL could not undo
+    TRY(store_.remove(*now));
+    network_release(paths_, *now);
+  }
   return {};
 }
 
 Result<std::optional<int>> Engine::wait(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
   std::optional<int> code = r.exit_code;
-  if (running(r) || (r.monitor_alive && r.state == ContainerState::kCreated)) {
+  if (is_running(r) || (r.monitor_alive && r.state == ContainerState::kCreated)) {
     if (auto sock = connect_monitor(monitor_socket(paths_, r.id))) {
       wait_for_end(sock->get(), -1, &code);
     }
@@ -351,7 +366,7 @@ Result<std::optional<int>> Engine::wait(const std::string& ref) {
 
 Result<void> Engine::pause(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return Error("container " + ref + " is not running");
+  if (!is_running(r)) return Error("container " + ref + " is not running");
   TRY(runtime::pause(rt(), r.id));
   TRY(store_.update(r.id, [](ContainerRecord& c) { c.state = ContainerState::kPaused; }));
   return {};
@@ -374,7 +389,7 @@ Result<void> Engine::rename(const std::string& ref, const std::string& new_name)
 
 Result<Fd> Engine::attach(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return Error("container " + ref + " is not running");
+  if (!is_running(r)) return Error("container " + ref + " is not running");
   return connect_monitor(monitor_socket(paths_, r.id));
 }
 
@@ -384,13 +399,13 @@ Result<oci::Spec> Engine::spec_of(const ContainerRecord& c) const {
 
 Result<std::vector<pid_t>> Engine::pids(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return Error("container " + ref + " is not running");
+  if (!is_running(r)) return Error("container " + ref + " is not running");
   return runtime::ps(rt(), r.id);
 }
 
 Result<nlohmann::json> Engine::stats(const std::string& ref) {
   ASSIGN_OR_RETURN(ContainerRecord r, find(ref));
-  if (!running(r)) return Error("container " + ref + " is not running");
+  if (!is_running(r)) return Error("container " + ref + " is not running");
   nlohmann::json out;
   auto take = [&](const std::string& line) {
     auto j = nlohmann::json::parse(line, nullptr, false);

@@ -2,6 +2,7 @@
 // images. The lifecycle commands are in containers.cc, inspect in inspect.cc.
 #include "engine/engine.h"
 
+#include "engine/network_attach.h"
 #include "runtime/container.h"
 
 namespace hull::engine {
@@ -9,7 +10,8 @@ namespace hull::engine {
 const char* version() { return HULL_VERSION; }
 
 Engine::Engine(Paths paths, bool debug)
-    : paths_(std::move(paths)), debug_(debug), images_(paths_.images()), store_(paths_) {}
+    : paths_(std::move(paths)), debug_(debug), images_(paths_.images()), store_(paths_),
+      networks_(paths_) {}
 
 std::optional<ContainerRecord> Engine::reconcile(ContainerRecord r) const {
   if (r.monitor_alive) return r;
@@ -18,7 +20,9 @@ std::optional<ContainerRecord> Engine::reconcile(ContainerRecord r) const {
       // Its creator died half-way (the creator holds the lock until the record is done):
       // nothing of it may be left.
       (void)rt().remove(r.id, true);
+      network_cleanup(paths_, r);
       (void)store_.remove(r);
+      network_release(paths_, r);
       return std::nullopt;
     }
     case ContainerState::kRunning:

@@ -13,6 +13,7 @@
 #include "base/fd.h"
 #include "engine/container_store.h"
 #include "engine/image_store.h"
+#include "engine/network_store.h"
 #include "engine/paths.h"
 #include "engine/run_options.h"
 #include "oci/spec.h"
@@ -85,6 +86,37 @@ class Engine {
   // `hull inspect`: record, state, config and namespaces.
   base::Result<nlohmann::json> inspect(const std::string& ref);
 
+  // --- networks (networks.cc) -------------------------------------------------------
+  // At create: the container's networks (addresses taken) and ports (host ports booked).
+  base::Result<void> plan_network(const RunOptions& run, const ImageConfig& image,
+                                  ContainerRecord* rec);
+  // The container's /etc/hosts, /etc/hostname and /etc/resolv.conf in its directory.
+  base::Result<void> write_etc_files(const RunOptions& run, const ContainerRecord& rec) const;
+  base::Result<NetworkConfig> network_create(const NetworkRequest& req);
+  // By name ("bridge" is the default network), id or unique id prefix.
+  base::Result<NetworkConfig> network(const std::string& ref) const;
+  std::vector<NetworkConfig> network_list() const;
+  base::Result<nlohmann::json> network_inspect(const std::string& ref) const;
+  // Refused while a container holds an address on it.
+  base::Result<void> network_remove(const std::string& ref);
+  // The user-defined networks no container uses; their names.
+  base::Result<std::vector<std::string>> network_prune();
+  base::Result<void> network_connect(const std::string& net, const std::string& container,
+                                     const std::string& ip,
+                                     const std::vector<std::string>& aliases);
+  base::Result<void> network_disconnect(const std::string& net, const std::string& container);
+  // Containers holding an address on the network, with their attachment.
+  std::vector<std::pair<ContainerRecord, NetworkAttachment>> network_members(
+      const NetworkConfig& n) const;
+
+  // `hull system prune`: stopped containers, unused networks, and what crashed commands and
+  // monitors left (addresses and host ports of containers that no longer exist, veths).
+  struct PruneReport {
+    std::vector<std::string> containers, networks;
+    size_t addresses = 0, ports = 0;
+  };
+  base::Result<PruneReport> system_prune();
+
   // By name, full id or unique id prefix; a record whose monitor is gone reads as exited
   // (exit code unknown), and one whose creator died half-way is cleaned up and not found.
   base::Result<ContainerRecord> find(const std::string& ref) const;
@@ -101,11 +133,15 @@ class Engine {
   runtime::Runtime rt() const { return runtime::Runtime({paths_.runtime_root(), debug_}); }
   base::Result<void> resolve_namespaces(const RunOptions& run,
                                         std::map<oci::NamespaceType, std::string>* join) const;
+  base::Result<NetworkConfig> default_network();
+  // Frees addresses held by containers whose record is gone; how many.
+  size_t release_stale(const NetworkConfig& n) const;
 
   Paths paths_;
   bool debug_;
   ImageStore images_;
   ContainerStore store_;
+  NetworkStore networks_;
 };
 
 }  // namespace hull::engine

@@ -31,8 +31,10 @@ base::Result<nlohmann::json> Engine::inspect(const std::string& ref) {
     config["User"] = std::to_string(spec->process.user.uid) + ":" +
                      std::to_string(spec->process.user.gid);
     config["Hostname"] = spec->hostname;
+    std::string own = store_.dir_of(r.id) + "/";
     for (const auto& m : spec->mounts) {
       if (m.type != "bind" && m.type != "tmpfs") continue;
+      if (m.source.rfind(own, 0) == 0) continue;  // /etc/hosts and co: the engine's, as docker
       bool ro = false;
       for (const auto& o : m.options) ro = ro || o == "ro";
       mounts.push_back({{"Type", m.type}, {"Source", m.source}, {"Destination", m.destination},
@@ -72,6 +74,21 @@ base::Result<nlohmann::json> Engine::inspect(const std::string& ref) {
         {"Data", {{"LowerDir", lower}, {"UpperDir", dir + "/upper"}, {"WorkDir", dir + "/work"}}}}},
       {"Namespaces", is_running ? ns_inodes(r.pid) : nlohmann::json::object()},
   };
+  nlohmann::json nets = nlohmann::json::object(), ports = nlohmann::json::object();
+  for (const auto& a : r.networks) {
+    auto n = networks_.load(a.network);
+    nets[a.network] = {{"IPAddress", a.ip},
+                       {"IPPrefixLen", n ? n->subnet.prefix : 0},
+                       {"Gateway", n ? n->gateway.str() : ""},
+                       {"MacAddress", a.mac},
+                       {"Aliases", a.aliases},
+                       {"NetworkID", n ? n->id : ""}};
+  }
+  for (const auto& p : r.ports) {
+    ports[std::to_string(p.container_port) + "/" + p.proto].push_back(
+        {{"HostIp", p.host_ip.str()}, {"HostPort", std::to_string(p.host_port)}});
+  }
+  out["NetworkSettings"] = {{"Networks", nets}, {"Ports", ports}};
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include "engine/attach.h"
 #include "engine/container_store.h"
 #include "engine/log_file.h"
+#include "engine/network_attach.h"
 #include "engine/spec_builder.h"
 #include "runtime/container.h"
 
@@ -93,6 +94,7 @@ class Monitor {
   ContainerStore store_;
   runtime::Runtime rt_;
   std::optional<LogWriter> log_;
+  std::optional<ContainerNetwork> net_;  // the bridged container's, for one start
   Fd listener_;
   std::vector<Client> clients_;
 };
@@ -206,6 +208,24 @@ Result<Streams> Monitor::start(const ContainerRecord& rec, const oci::Spec* spec
   runtime::CreateOptions opt;
   opt.bundle = dir;
   opt.spec = spec;
+  // A bridged container joins the network namespace we made and wired for it; the runtime
+  // opens it through our fd table (nothing is mounted for it, so nothing can leak).
+  oci::Spec wired;
+  if (!rec.networks.empty()) {
+    ASSIGN_OR_RETURN(ContainerNetwork net, ContainerNetwork::up(cfg_.paths, rec));
+    if (spec) {
+      wired = *spec;
+    } else {
+      ASSIGN_OR_RETURN(wired, oci::load_bundle(dir));
+    }
+    for (auto& ns : wired.linux.namespaces) {
+      if (ns.type == oci::NamespaceType::kNetwork && ns.path.empty()) {
+        ns.path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(net.netns_fd());
+      }
+    }
+    opt.spec = &wired;
+    net_.emplace(std::move(net));
+  }
   runtime::Overlay ov;
   ov.lower_dirs = rec.layer_dirs;
   ov.upper_dir = dir + "/upper";
@@ -363,6 +383,7 @@ void Monitor::run() {
     last = *rec;
     auto s = start(*rec, first ? cfg_.first_spec : nullptr);
     if (!s) {
+      net_.reset();
       (void)rt_.remove(cfg_.id, true);
       if (first) fail_start(s.error());
       (void)store_.update(cfg_.id, [&](ContainerRecord& r) {
@@ -388,6 +409,9 @@ void Monitor::run() {
     timespec t0;
     ::clock_gettime(CLOCK_MONOTONIC, &t0);
     code = supervise(*s);
+    // Ports unpublished and veths gone before the record says exited, and before a --rm
+    // container's host ports and address are free for another.
+    net_.reset();
     // A --rm container (never one with a restart policy) is not recorded as exited: its
     // record is about to go.
     if (rec->auto_remove) break;
@@ -415,7 +439,11 @@ void Monitor::run() {
   bool remove = last && last->auto_remove;
   if (remove) {
     // Read again: a rename while it ran changed the name to free.
-    if (auto now = store_.load(cfg_.id)) (void)store_.detach(*now);
+    if (auto now = store_.load(cfg_.id)) {
+      (void)store_.detach(*now);
+      // Its address and host ports are free at once for the next `hull run`.
+      network_release(cfg_.paths, *now);
+    }
   }
   broadcast(AttachTag::kExit, code ? std::to_string(*code) : "");
   clients_.clear();

@@ -32,7 +32,16 @@ struct RunOptions {
   std::vector<std::string> mounts;   // --mount type=bind|tmpfs,source=…,target=…,readonly
   std::vector<std::string> tmpfs;    // --tmpfs DST[:opts]
 
-  std::string network = "none";  // none | host | container:NAME (bridge: networks issue)
+  // "" (the default bridge network; none for a user without root) | bridge | NETWORK |
+  // none | host | container:NAME
+  std::string network;
+  std::string ip;                             // --ip on the (first) network
+  std::string mac_address;                    // --mac-address
+  std::vector<std::string> network_aliases;   // --network-alias
+  std::vector<std::string> dns;               // --dns IP
+  std::vector<std::string> add_hosts;         // --add-host NAME:IP
+  std::vector<std::string> publish;           // -p [HOSTIP:][HOSTPORT:]PORT[/PROTO]
+  bool publish_all = false;                   // -P: the image's ExposedPorts
   std::string pid;               // "" (private) | host | container:NAME
   std::string ipc;               // "" | private | shareable | host | container:NAME
   std::string uts;               // "" | host

@@ -229,6 +229,16 @@ Result<BuiltSpec> build_spec(const SpecInputs& in) {
   mounts.no_shm = ns.ipc_none;
   mounts.read_only = run.read_only;
   ASSIGN_OR_RETURN(spec["mounts"], build_mounts(run, mounts));
+  for (const auto& [dest, source] : in.etc_files) {
+    bool taken = std::any_of(spec["mounts"].begin(), spec["mounts"].end(),
+                             [&](const json& m) { return m["destination"] == dest; });
+    if (!taken) {
+      spec["mounts"].push_back({{"destination", dest},
+                                {"type", "bind"},
+                                {"source", source},
+                                {"options", {"rbind", "rprivate"}}});
+    }
+  }
   ASSIGN_OR_RETURN(json labels, annotations(run));
   if (!labels.empty()) spec["annotations"] = std::move(labels);
 

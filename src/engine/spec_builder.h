@@ -40,6 +40,9 @@ struct SpecInputs {
   // a process cannot hand out a capability it lacks (in a container, say). Empty: every
   // capability oci/capabilities.h knows.
   std::vector<std::string> available_capabilities;
+  // Files of the engine bind-mounted over the image's (/etc/hosts, /etc/hostname,
+  // /etc/resolv.conf): destination -> source. A user's mount at the same place wins.
+  std::map<std::string, std::string> etc_files;
   // -t from a terminal: the pty starts at the caller's size (0: not known).
   unsigned console_rows = 0, console_cols = 0;
 };

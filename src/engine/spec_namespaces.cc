@@ -22,15 +22,15 @@ Result<NsMode> parse_mode(const FlagSyntax& f, const std::string& value,
                           std::initializer_list<const char*> private_words, NamespaceType type,
                           const std::map<NamespaceType, std::string>& join) {
   if (value == "host") return NsMode::kHost;
-  for (const char* w : private_words) {
-    if (value == w) return NsMode::kPrivate;
-  }
   if (f.container_ok && value.starts_with("container:") && value.size() > 10) {
     // The engine resolves NAME to the container's namespace before building the spec.
     if (!join.contains(type)) {
       return flag_error(f.flag, value, "the container's namespace was not resolved");
     }
     return NsMode::kContainer;
+  }
+  for (const char* w : private_words) {
+    if (value == w) return NsMode::kPrivate;
   }
   return flag_error(f.flag, value, f.expected);
 }
@@ -40,12 +40,12 @@ Result<NsMode> parse_mode(const FlagSyntax& f, const std::string& value,
 Result<NamespacePlan> plan_namespaces(const RunOptions& run,
                                       const std::map<NamespaceType, std::string>& join) {
   NamespacePlan p;
-  // --network none is still a new namespace: it has only lo.
+  // --network none is still a new namespace: it has only lo. A bridge network is a new
+  // namespace too, made by the monitor (network_attach.h), its path set at each start.
   ASSIGN_OR_RETURN(
       p.modes[NamespaceType::kNetwork],
-      parse_mode({"--network", true,
-                  "not available yet (networks come later); use none, host or container:NAME"},
-                 run.network, {"", "none"}, NamespaceType::kNetwork, join));
+      parse_mode({"--network", true, "expected a network name, none, host or container:NAME"},
+                 run.network, {run.network.c_str()}, NamespaceType::kNetwork, join));
   ASSIGN_OR_RETURN(p.modes[NamespaceType::kPid],
                    parse_mode({"--pid", true, "expected private, host or container:NAME"}, run.pid,
                               {"", "private"}, NamespaceType::kPid, join));

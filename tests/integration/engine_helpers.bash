@@ -58,12 +58,33 @@ engine_setup_file() {
 }
 setup_file() { engine_setup_file; }
 
+# This file's nft table (network_attach.h: "hull_" + 8 hex of sha256 of the root).
+engine_nft_table() { echo "hull_$(printf %s "$ENGINE_ROOT" | sha256sum | cut -c1-8)"; }
+
+# The host bridges of this file's networks.
+engine_bridges() {
+  local f
+  for f in "$ENGINE_ROOT"/networks/*/network.json; do
+    [ -e "$f" ] && jq -r .bridge "$f"
+  done
+  return 0
+}
+
 engine_teardown_file() {
+  # The file's networks (the default one too: made on first use), bridges and nft table.
+  local n
+  for n in $(hull network ls -q 2>/dev/null); do hull network rm "$n" >/dev/null 2>&1; done
+  local left=""
+  [ -n "$(engine_bridges)" ] && left+=" networks: $(engine_bridges | tr '\n' ' ')"
+  nft list table ip "$(engine_nft_table)" >/dev/null 2>&1 && left+=" nft table $(engine_nft_table)"
   local d
   for d in /sys/fs/cgroup/*"$HULL_CGROUP_PARENT" /sys/fs/cgroup/unified"$HULL_CGROUP_PARENT"; do
     [ -d "$d" ] && rmdir "$d" 2>/dev/null
   done
-  return 0
+  if [ -n "$left" ]; then
+    echo "left behind by the file:$left" >&2
+    return 1
+  fi
 }
 teardown_file() { engine_teardown_file; }
 
@@ -114,6 +135,28 @@ engine_leaks() {
   local p
   for p in $(hull_processes); do
     echo "process $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+  done
+  # Networks: addresses, name-resolution members, host port bookings, published ports in
+  # nft, and veths on the file's bridges (a namespace's devices go in the background once
+  # it is released: waited for, bounded).
+  ls "$ENGINE_ROOT"/networks/*/ips/* "$ENGINE_ROOT"/networks/*/live/* 2>/dev/null | sed 's/^/address or member /'
+  ls "$ENGINE_ROOT/ports" 2>/dev/null | sed 's/^/host port booking /'
+  local table
+  table=$(engine_nft_table)
+  if nft list table ip "$table" >/dev/null 2>&1; then
+    nft -j list map ip "$table" ports 2>/dev/null | jq -r '.nftables[].map.elem // empty | .[] | tostring' |
+      sed 's/^/published port /'
+    nft -j list map ip "$table" ports_ip 2>/dev/null | jq -r '.nftables[].map.elem // empty | .[] | tostring' |
+      sed 's/^/published port /'
+  fi
+  local br i veths
+  for br in $(engine_bridges); do
+    for ((i = 0; i < POLL_TRIES; i++)); do
+      veths=$(ip -br link show master "$br" 2>/dev/null | awk '{print $1}')
+      [ -z "$veths" ] && break
+      sleep "$POLL_SLEEP"
+    done
+    for p in $veths; do echo "veth $p on $br"; done
   done
 }
 

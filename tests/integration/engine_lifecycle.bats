@@ -414,7 +414,7 @@ proc_ppid() {
 
 @test "faults: bad flags are exit 125 with one line naming the flag, and make nothing" {
   local args
-  for args in "--nosuchflag" "--memory 12x" "--restart sometimes" "--network bridge" \
+  for args in "--nosuchflag" "--memory 12x" "--restart sometimes" "--network nosuchnet" \
     "--cpus lots" "--pids-limit many"; do
     # shellcheck disable=SC2086
     run quietly hull run $args busybox true

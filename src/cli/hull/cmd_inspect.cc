@@ -86,9 +86,12 @@ void add_inspect_commands(CLI::App& app, Globals& g, Action& action) {
   port->add_option("CONTAINER", *port_ref, "the container")->required();
   port->callback([&g, &action, port_ref] {
     action = [&g, port_ref]() -> base::Result<int> {
-      // Without bridge networks no container publishes a port: nothing to list.
       ASSIGN_OR_RETURN(engine::ContainerRecord c, g.engine().find(*port_ref));
-      (void)c;
+      // As docker: "80/tcp -> 0.0.0.0:8080".
+      for (const auto& p : c.ports) {
+        std::printf("%u/%s -> %s:%u\n", p.container_port, p.proto.c_str(), p.host_ip.str().c_str(),
+                    p.host_port);
+      }
       return 0;
     };
   });

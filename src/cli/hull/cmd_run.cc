@@ -38,7 +38,15 @@ void add_run_flags(CLI::App* cmd, engine::RunOptions& o) {
   multi(cmd, "--mount", o.mounts, "type=bind|tmpfs,source=…,target=…[,readonly]");
   multi(cmd, "--tmpfs", o.tmpfs, "mount a tmpfs: DST[:options]");
   cmd->add_flag("--read-only", o.read_only, "read-only root filesystem");
-  cmd->add_option("--network,--net", o.network, "none | host | container:NAME");
+  cmd->add_option("--network,--net", o.network,
+                  "bridge (default) | NETWORK | none | host | container:NAME");
+  cmd->add_option("--ip", o.ip, "the container's IPv4 address on its network");
+  cmd->add_option("--mac-address", o.mac_address, "the container's MAC address");
+  multi(cmd, "--network-alias", o.network_aliases, "another name on a user-defined network");
+  multi(cmd, "--dns", o.dns, "a nameserver for /etc/resolv.conf");
+  multi(cmd, "--add-host", o.add_hosts, "a line for /etc/hosts: NAME:IP");
+  multi(cmd, "-p,--publish", o.publish, "publish [HOSTIP:][HOSTPORT:]PORT[/tcp|udp]");
+  cmd->add_flag("-P,--publish-all", o.publish_all, "publish the image's exposed ports");
   cmd->add_option("--pid", o.pid, "host | container:NAME");
   cmd->add_option("--ipc", o.ipc, "private | shareable | host | container:NAME");
   cmd->add_option("--uts", o.uts, "host");

@@ -42,5 +42,7 @@ void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec
 void add_pull(CLI::App& app, Globals& g, Action& action);            // cmd_pull.cc
 void add_push(CLI::App& app, Globals& g, Action& action);            // cmd_push.cc
 void add_login(CLI::App& app, Globals& g, Action& action);  // cmd_login.cc: login, logout
+// cmd_network.cc: network create|ls|inspect|rm|prune|connect|disconnect, system prune
+void add_network_commands(CLI::App& app, Globals& g, Action& action);
 
 }  // namespace hull::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   cli::add_push(app, g, action);
   cli::add_login(app, g, action);
   cli::add_ns(app, g, action);
+  cli::add_network_commands(app, g, action);
 
   if (auto code = cli::parse_args(app, argc, argv, "hull", 125)) return *code;
   base::log::configure("hull", "", base::log::Format::kText, g.debug);
