@@ -42,6 +42,8 @@ cleanup() {
   fi
   # The monitors finish their cleanup just after the exit is reported.
   for _ in $(seq 100); do pgrep -f "$work" >/dev/null || break; sleep 0.05; done
+  # The monitor-memory container below is on the default bridge: hull0 goes with the root.
+  for n in $("$HULL" network ls -q 2>/dev/null); do "$HULL" network rm "$n" >/dev/null 2>&1 || true; done
   rmdir /sys/fs/cgroup/*/"$HULL_CGROUP_PARENT" 2>/dev/null || true
   rm -rf "$work"
 }

@@ -117,7 +117,7 @@ cgroup_dir() {
   hull rm -f mounter
 }
 
-@test "run: --network host shares the host's net namespace, none has only lo" {
+@test "run: --network host shares the host's net namespace, none has only lo, the default bridge lo and eth0" {
   run hull run --rm --network host busybox probe ns net
   [ "$status" -eq 0 ]
   [ "$output" = "$(host_ns net)" ]
@@ -126,7 +126,7 @@ cgroup_dir() {
   [ "$output" = lo ]
   run hull run --rm busybox ls /sys/class/net
   [ "$status" -eq 0 ]
-  [ "$output" = lo ]
+  [ "$output" = "$(printf 'eth0\nlo')" ]
 }
 
 @test "run: --network container:X joins X's net namespace" {
