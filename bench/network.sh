@@ -29,6 +29,9 @@ pm() {
     --cgroup-manager cgroupfs --events-backend file --runtime "$RUNC" "$@"
 }
 host_httpd=""
+# podman's bridge (netavark) makes iptables-nft tables and leaves them: removed at the end
+# if this run made them.
+had_tables=$(nft list tables 2>/dev/null | grep -cE '^table ip (nat|filter)$' || true)
 cleanup() {
   [ -n "$host_httpd" ] && kill "$host_httpd" 2>/dev/null
   for id in $("$HULL" ps -aq --no-trunc 2>/dev/null); do "$HULL" rm -f "$id" >/dev/null 2>&1 || true; done
@@ -37,6 +40,10 @@ cleanup() {
   if have_podman; then
     pm rm -af >/dev/null 2>&1 || true
     pm system reset -f >/dev/null 2>&1 || true
+    if [ "$had_tables" = 0 ]; then
+      nft delete table ip nat 2>/dev/null || true
+      nft delete table ip filter 2>/dev/null || true
+    fi
   fi
   rmdir /sys/fs/cgroup/*/"$HULL_CGROUP_PARENT" 2>/dev/null || true
   rm -rf "$work"
