@@ -24,6 +24,7 @@
 
 #include "base/sys.h"
 #include "engine/netns.h"
+#include "in_child.h"
 
 namespace hull::engine::netlink {
 namespace {
@@ -107,7 +108,6 @@ std::string private_net_and_sys() {
 
 class NetlinkSysTest : public ::testing::Test {
  protected:
-  static constexpr int kSkip = 77;
 
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to unshare a network namespace";
@@ -116,29 +116,9 @@ class NetlinkSysTest : public ::testing::Test {
   // Runs `body` in a forked child in network and mount namespaces of its own; fails the
   // test with the child's complaint, skips it when the namespaces cannot be made.
   void in_child(const std::function<std::string()>& body) {
-    int fds[2];
-    ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      if (auto e = private_net_and_sys(); !e.empty()) {
-        (void)base::sys::write_all(fds[1], e);
-        ::_exit(kSkip);
-      }
-      std::string err = body();
-      (void)base::sys::write_all(fds[1], err);
-      ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(fds[1]);
-    auto report = base::sys::read_fd(fds[0]);
-    ::close(fds[0]);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status)) << "child died: status " << status;
-    if (WEXITSTATUS(status) == kSkip) GTEST_SKIP() << (report ? *report : "");
-    EXPECT_EQ(report ? *report : "read failed", "");
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    auto r = test::run_in_child(body, private_net_and_sys);
+    if (r.skipped) GTEST_SKIP() << r.complaint;
+    EXPECT_EQ(r.complaint, "");
   }
 };
 

@@ -22,6 +22,7 @@
 
 #include "base/sys.h"
 #include "engine/nft_lib.h"
+#include "in_child.h"
 
 namespace hull::engine {
 namespace {
@@ -385,24 +386,10 @@ class NftSysTest : public ::testing::Test {
   // Runs `body` in a forked child in new network and mount namespaces (the nft context is
   // made there, on its first call); returns the child's complaint, "" when all went well.
   static std::string in_netns(const std::function<std::string()>& body) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail("pipe");
-    pid_t pid = ::fork();
-    if (pid < 0) return fail("fork");
-    if (pid == 0) {
-      ::close(pipe_fds[0]);
-      std::string err = ::unshare(CLONE_NEWNET | CLONE_NEWNS) == 0 ? body() : fail("unshare");
-      (void)base::sys::write_all(pipe_fds[1], err);
-      ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(pipe_fds[1]);
-    auto msg = base::sys::read_fd(pipe_fds[0]);
-    ::close(pipe_fds[0]);
-    auto status = base::sys::waitpid(pid);
-    if (!status) return status.error().message();
-    if (!WIFEXITED(*status)) return "child died with status " + std::to_string(*status);
-    if (WEXITSTATUS(*status) != 0) return msg ? *msg : "child failed";
-    return "";
+    auto r = test::run_in_child(body, [] {
+      return ::unshare(CLONE_NEWNET | CLONE_NEWNS) == 0 ? std::string() : fail("unshare");
+    });
+    return r.complaint;
   }
 };
 

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "base/sys.h"
+#include "in_child.h"
 #include "runtime/rootfs.h"
 
 namespace hull::runtime {
@@ -133,24 +134,7 @@ class RootfsTest : public ::testing::Test {
 
   // Runs `body` in a forked child; returns the child's complaint, "" when all went well.
   static std::string in_child(const std::function<std::string()>& body) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail("pipe");
-    pid_t pid = ::fork();
-    if (pid < 0) return fail("fork");
-    if (pid == 0) {
-      ::close(pipe_fds[0]);
-      std::string err = body();
-      (void)base::sys::write_all(pipe_fds[1], err);
-      ::_exit(err.empty() ? 0 : 1);
-    }
-    ::close(pipe_fds[1]);
-    auto msg = base::sys::read_fd(pipe_fds[0]);
-    ::close(pipe_fds[0]);
-    auto status = base::sys::waitpid(pid);
-    if (!status) return status.error().message();
-    if (!WIFEXITED(*status)) return "child died with status " + std::to_string(*status);
-    if (WEXITSTATUS(*status) != 0) return msg ? *msg : "child failed";
-    return "";
+    return test::run_in_child(body).complaint;
   }
 
   static std::string build(const oci::Spec& spec, const RootfsOptions& opt) {
