@@ -14,6 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 src=$(dirname "$here")
 rounds=${1:-${N:-20}}
 HULL=${HULL:-$src/build/hull}
@@ -66,7 +68,6 @@ jq --arg root "$rootfs" '.root.path = $root' "$HULL_ROOT/containers/$id/config.j
   >"$work/bundle/config.json"
 "$HULL" rm "$id" >/dev/null
 
-timed() { "$work/timer" time "$@" </dev/null 2>>"$work/err"; }
 PM_RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 if have_podman; then
   pm "$RUNC" import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
@@ -90,11 +91,6 @@ for ((i = 1; i <= rounds; i++)); do
   fi
 done
 
-median() {
-  sort -n "$1" | awk '{ v[NR] = $1 }
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 1e6 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 h=$(median "$work/hull"); o=$(median "$work/oci")
 echo "medians over $rounds rounds (ms):"
 printf '  %-58s %8s\n' "hull run --rm --network none busybox true" "$h"

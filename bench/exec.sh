@@ -15,6 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 src=$(dirname "$here")
 rounds=${1:-${N:-20}}
 HULL_OCI=${HULL_OCI:-$src/build/hull-oci}
@@ -75,7 +77,6 @@ for rt in hull runc; do
     </dev/null >/dev/null
 done
 
-timed() { "$work/timer" time "$@" </dev/null 2>>"$work/err"; }
 if command -v podman >/dev/null; then
   tar -C "$rootfs" -cf "$work/rootfs.tar" .
   pm hull import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
@@ -97,10 +98,6 @@ for ((i = 1; i <= rounds; i++)); do
   done
 done
 
-median() {
-  sort -n "$1" | awk '{ v[NR] = $1 }
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 1e6 }'
-}
 for rt in hull runc; do
   paste "$work/$rt.seccomp" "$work/$rt.plain" | awk '{ print $1 - $2 }' >"$work/$rt.cost"
 done

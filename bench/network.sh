@@ -14,6 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 src=$(dirname "$here")
 rounds=${1:-${N:-20}}
 HULL=${HULL:-$src/build/hull}
@@ -63,7 +65,6 @@ head -c 64M /dev/zero >"$rootfs/www/big"
 tar -C "$rootfs" -cf "$work/rootfs.tar" .
 "$HULL" import --change 'CMD ["sh"]' "$work/rootfs.tar" busybox >/dev/null
 
-timed() { "$work/timer" time "$@" </dev/null 2>>"$work/err"; }
 PM_RUN=(run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 if have_podman; then
   pm import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
@@ -83,11 +84,6 @@ for ((i = 1; i <= rounds; i++)); do
   fi
 done
 
-median() {
-  sort -n "$1" | awk '{ v[NR] = $1 }
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 1e6 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 b=$(median "$work/bridge"); n=$(median "$work/none")
 echo "medians over $rounds rounds (ms):"
 printf '  %-50s %8s\n' "hull run --rm busybox true (default bridge)" "$b"
