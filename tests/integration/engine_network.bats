@@ -157,6 +157,8 @@ host_address() {
   run hull port site
   echo "$output"
   [ "$output" = "80/tcp -> 0.0.0.0:18080" ]
+  hull ps | grep -q '0.0.0.0:18080->80/tcp *site$'
+  hull ps --format json | jq -e '.[] | select(.Names == "site") | .Ports == "0.0.0.0:18080->80/tcp"' 
   hull inspect site | jq -e '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort == "18080"'
   # Bound to 127.0.0.1 only: not on the gateway.
   web local -p 127.0.0.1:18081:80

@@ -72,8 +72,8 @@ void add_ps(CLI::App& app, Globals& g, Action& action) {
       nlohmann::json rows = nlohmann::json::array();
       std::string table;
       char line[512];
-      std::snprintf(line, sizeof line, "%-12s   %-15s %-22s %-20s %-28s %s", "CONTAINER ID",
-                    "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES");
+      std::snprintf(line, sizeof line, "%-12s   %-15s %-22s %-20s %-28s %-24s %s",
+                    "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
       // -q prints ids only, one a line, so that `hull rm $(hull ps -aq)` works.
       if (!f->quiet) table = line;
       if (f->ns && !f->quiet) {
@@ -90,6 +90,11 @@ void add_ps(CLI::App& app, Globals& g, Action& action) {
           continue;
         }
         nlohmann::json ns = up && f->ns ? engine::ns_inodes(c.pid) : nlohmann::json::object();
+        // As docker: "0.0.0.0:8080->80/tcp, …" while it runs.
+        std::string ports;
+        for (const auto& p : c.ports) {
+          if (up) ports += (ports.empty() ? "" : ", ") + engine::port_str(p);
+        }
         rows.push_back({{"Id", c.id},
                         {"Names", c.name},
                         {"Image", c.image},
@@ -98,11 +103,12 @@ void add_ps(CLI::App& app, Globals& g, Action& action) {
                         {"State", engine::state_name(c.state)},
                         {"Status", status_text(c)},
                         {"Pid", up ? c.pid : 0},
+                        {"Ports", ports},
                         {"Namespaces", ns}});
-        std::snprintf(line, sizeof line, "%-12s   %-15s %-22s %-20s %-28s %s", id.c_str(),
+        std::snprintf(line, sizeof line, "%-12s   %-15s %-22s %-20s %-28s %-24s %s", id.c_str(),
                       c.image.c_str(), command_text(c, !f->no_trunc).c_str(),
                       (human(seconds_since(c.created)) + " ago").c_str(), status_text(c).c_str(),
-                      c.name.c_str());
+                      ports.c_str(), c.name.c_str());
         table += line;
         if (f->ns) {
           for (const char* k : kNsKinds) {
