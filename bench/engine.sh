@@ -3,8 +3,8 @@
 # alternating, ROUNDS times (default 20, or $N):
 #   hull        `hull run --rm --network none busybox true` (engine roots of its own)
 #   hull-oci    `hull-oci run` of the same container as a bundle: the config.json hull made
-#               for it (same namespaces, mounts, seccomp profile), root.path on a plain copy
-#               of the image's rootfs instead of the overlay
+#               for it (same namespaces, mounts — /etc/hosts and co. from copies —, seccomp
+#               profile), root.path on a plain copy of the image's rootfs instead of the overlay
 #   podman      `podman run --rm --network none IMAGE true` with runc and with
 #               --runtime hull-oci (private storage; --ulimit nofile=1024:1024 --ulimit
 #               nproc=1024:1024, which podman needs here: its defaults exceed the hard limits;
@@ -44,7 +44,7 @@ cleanup() {
   fi
   # The monitors finish their cleanup just after the exit is reported.
   for _ in $(seq 100); do pgrep -f "$work" >/dev/null || break; sleep 0.05; done
-  # The monitor-memory container below is on the default bridge: hull0 goes with the root.
+  # In case a container here made the default network: it goes with the root.
   for n in $("$HULL" network ls -q 2>/dev/null); do "$HULL" network rm "$n" >/dev/null 2>&1 || true; done
   rmdir /sys/fs/cgroup/*/"$HULL_CGROUP_PARENT" 2>/dev/null || true
   rm -rf "$work"
@@ -63,9 +63,14 @@ tar -C "$rootfs" -cf "$work/rootfs.tar" .
 
 # The bundle: hull's own config.json for this container, on the plain rootfs.
 id=$("$HULL" create --network none busybox true)
-mkdir -p "$work/bundle"
-jq --arg root "$rootfs" '.root.path = $root' "$HULL_ROOT/containers/$id/config.json" \
-  >"$work/bundle/config.json"
+mkdir -p "$work/bundle" "$work/etc"
+# Its /etc/hosts, hostname and resolv.conf bind mounts too (the files copied: the container
+# is removed below), so both do the same mounts.
+cp "$HULL_ROOT/containers/$id"/{hosts,hostname,resolv.conf} "$work/etc/"
+jq --arg root "$rootfs" --arg dir "$HULL_ROOT/containers/$id" --arg etc "$work/etc" \
+  '.root.path = $root | .mounts |= map(if (.source // "") | startswith($dir)
+     then .source |= sub("^" + $dir; $etc) else . end)' \
+  "$HULL_ROOT/containers/$id/config.json" >"$work/bundle/config.json"
 "$HULL" rm "$id" >/dev/null
 
 PM_RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -106,7 +111,8 @@ echo "ratio hull / hull-oci bundle run: $(ratio "$h" "$o")   (target <= 1.5)"
 
 # Memory of one idle monitor.
 rss() { awk '/^VmRSS|^RssAnon|^RssFile/ { printf "%s %s kB  ", $1, $2 }' "/proc/$1/status"; }
-"$HULL" run -d --name bench-rss busybox sleep 1000 >/dev/null
+"$HULL" run -d --name bench-rss --network none busybox sleep 1000 >/dev/null
+sleep 0.2  # the monitor drops its start-up pages just after the container runs
 init=$("$HULL" inspect bench-rss | jq '.[0].State.Pid')
 mon=$(awk '{ print $4 }' "/proc/$init/stat")
 echo "hull monitor ($(cat "/proc/$mon/comm")): $(rss "$mon")"
