@@ -297,12 +297,14 @@ Result<void> Engine::write_etc_files(const RunOptions& run, const ContainerRecor
   std::string hostname = rec.run_options.value("hostname", "");
   bool host_network = run.network == "host";
   std::string host_resolv = base::sys::read_file("/etc/resolv.conf").value_or("");
-  TRY(base::sys::write_file_atomic(dir + "/hostname", hostname + "\n", 0644));
-  TRY(base::sys::write_file_atomic(dir + "/resolv.conf",
-                                   render_resolv(host_resolv, run.dns, host_network), 0644));
+  // The directory is new and nobody reads these yet: one create each, not a temporary
+  // file and a rename (metadata operations are what a start pays for on this disk).
+  TRY(base::sys::create_exclusive(dir + "/hostname", hostname + "\n", 0644));
+  TRY(base::sys::create_exclusive(dir + "/resolv.conf",
+                                  render_resolv(host_resolv, run.dns, host_network), 0644));
   std::string hosts = host_network ? base::sys::read_file("/etc/hosts").value_or("")
                                    : hosts_of(paths_, rec);
-  return base::sys::write_file_atomic(dir + "/hosts", hosts, 0644);
+  return base::sys::create_exclusive(dir + "/hosts", hosts, 0644);
 }
 
 Result<nlohmann::json> Engine::network_inspect(const std::string& ref) const {
