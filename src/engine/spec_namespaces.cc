@@ -45,7 +45,9 @@ Result<NamespacePlan> plan_namespaces(const RunOptions& run,
   ASSIGN_OR_RETURN(
       p.modes[NamespaceType::kNetwork],
       parse_mode({"--network", true, "expected a network name, none, host or container:NAME"},
-                 run.network, {run.network.c_str()}, NamespaceType::kNetwork, join));
+                 run.network,
+                 {run.network.starts_with("container:") ? "" : run.network.c_str()},
+                 NamespaceType::kNetwork, join));
   ASSIGN_OR_RETURN(p.modes[NamespaceType::kPid],
                    parse_mode({"--pid", true, "expected private, host or container:NAME"}, run.pid,
                               {"", "private"}, NamespaceType::kPid, join));

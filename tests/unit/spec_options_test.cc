@@ -207,10 +207,8 @@ TEST_F(SpecBuilderOptionsTest, NamespaceFlagErrors) {
     std::string RunOptions::*field;
     std::string flag, value, problem;
   } cases[] = {
-      {&RunOptions::network, "--network", "bridge",
-       "not available yet (networks come later); use none, host or container:NAME"},
-      {&RunOptions::network, "--network",
-       "container:", "not available yet (networks come later); use none, host or container:NAME"},
+      {&RunOptions::network, "--network", "container:",
+       "expected a network name, none, host or container:NAME"},
       {&RunOptions::pid, "--pid", "shared", "expected private, host or container:NAME"},
       {&RunOptions::ipc, "--ipc", "public",
        "expected none, private, shareable, host or container:NAME"},
