@@ -98,6 +98,8 @@ la_ssize_t tar_read(archive* a, void* data, const void** out) {
 
 // "./a/b" -> "a/b"; false for a name that would leave the layer (absolute, or a "..").
 bool clean_name(std::string& name) {
+  // "/" alone is the layer's root, as docker reads it (umoci writes one for the root dir).
+  if (!name.empty() && name.find_first_not_of('/') == std::string::npos) name = ".";
   while (name.compare(0, 2, "./") == 0) name.erase(0, 2);
   if (!name.empty() && name.front() == '/') return false;
   size_t start = 0;

@@ -4,6 +4,7 @@
 #include "engine/image_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,7 +236,28 @@ base::Result<std::vector<std::string>> ImageStore::prune(bool all,
   for (const auto& id : ids) drop(idx, id, lines);
   TRY(write_index(root_ + "/index.json", idx));
   TRY(collect_garbage(root_, idx));
+  TRY(clear_downloads());
   return lines;
+}
+
+base::Result<base::Fd> ImageStore::hold_downloads() const {
+  TRY(base::sys::mkdir_all(downloads(), 0700));
+  ASSIGN_OR_RETURN(base::Fd fd, base::sys::open(downloads(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  while (::flock(fd.get(), LOCK_SH) != 0) {
+    if (errno != EINTR) return base::sys_error("flock " + downloads(), errno);
+  }
+  return fd;
+}
+
+base::Result<void> ImageStore::clear_downloads() const {
+  auto fd = base::sys::open(downloads(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!fd) return {};  // no pull ever kept anything
+  // A running pull may be about to unpack a blob it just put there: leave them all.
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) return {};
+  for (const auto& name : base::sys::list_dir(downloads())) {
+    TRY(base::sys::remove_all(downloads() + "/" + name));
+  }
+  return {};
 }
 
 }  // namespace hull::engine

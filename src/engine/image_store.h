@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "engine/image_config.h"
 
 namespace hull::engine {
@@ -49,11 +50,18 @@ class ImageStore {
   // Returns docker-style lines ("Untagged: …", "Deleted: sha256:…").
   base::Result<std::vector<std::string>> remove(const std::string& ref, bool force,
                                                 const std::set<std::string>& in_use);
-  // Removes dangling (untagged) images, or with all every image not in use.
+  // Removes dangling (untagged) images, or with all every image not in use, and the blobs
+  // kept in downloads/ when no pull is running.
   base::Result<std::vector<std::string>> prune(bool all, const std::set<std::string>& in_use);
+
+  // downloads/: blobs verified by a pull that failed later on, waiting for the next pull.
+  // A pull holds this shared lock on the directory (created if missing) while it runs.
+  std::string downloads() const { return root_ + "/downloads"; }
+  base::Result<base::Fd> hold_downloads() const;
 
  private:
   base::Result<Image> image_of(const ImageIndex& index, const std::string& id) const;
+  base::Result<void> clear_downloads() const;
 
   std::string root_;
 };

@@ -154,6 +154,23 @@ TEST_F(ImageStoreTest, EntriesLeavingTheLayerAreRefused) {
   expect_empty_store();
 }
 
+// umoci writes the root dir as an entry named "/": docker takes it as the layer's root.
+TEST_F(ImageStoreTest, AnEntryNamedSlashIsTheLayerRoot) {
+  ImageStore s(root_);
+  auto img = s.import_rootfs(
+      tar("root.tar", {{"/", AE_IFDIR, ""}, {"etc", AE_IFDIR, ""}, {"etc/f", AE_IFREG, "1"}}),
+      "x", {});
+  ASSERT_TRUE(img.has_value()) << img.error().message();
+  ASSERT_EQ(img->layer_dirs.size(), 1u);
+  auto f = base::sys::read_file(img->layer_dirs[0] + "/etc/f");
+  ASSERT_TRUE(f.has_value()) << f.error().message();
+  EXPECT_EQ(*f, "1");
+  auto nested = s.import_rootfs(tar("abs2.tar", {{"/etc", AE_IFDIR, ""}}), "y", {});
+  ASSERT_FALSE(nested.has_value());  // other absolute names stay refused
+  EXPECT_NE(nested.error().message().find("entry /etc/: path leaves the layer"), std::string::npos)
+      << nested.error().message();
+}
+
 TEST_F(ImageStoreTest, FindByNameIdAndPrefix) {
   ImageStore s(root_);
   auto img = s.import_rootfs(tar("l.tar", {{"f", AE_IFREG, "1"}}), "localhost:5000/app:1", {});
@@ -211,6 +228,22 @@ TEST_F(ImageStoreTest, TagRemoveInUseAndPrune) {
   ASSERT_TRUE(pruned.has_value());
   EXPECT_EQ(*pruned, std::vector<std::string>{"Deleted: " + img->id});
   expect_empty_store();
+}
+
+// Blobs a failed pull kept go with prune, unless a pull (holding downloads/) is running.
+TEST_F(ImageStoreTest, PruneClearsDownloadsWhenNoPullRuns) {
+  ImageStore s(root_);
+  std::string kept = s.downloads() + "/" + std::string(64, 'a');
+  {
+    auto held = s.hold_downloads();
+    ASSERT_TRUE(held.has_value()) << held.error().message();
+    ASSERT_TRUE(base::sys::write_file_atomic(kept, "blob", 0600).has_value());
+    ASSERT_TRUE(s.prune(false, {}).has_value());
+    EXPECT_EQ(access(kept.c_str(), F_OK), 0);
+  }
+  ASSERT_TRUE(s.prune(false, {}).has_value());
+  EXPECT_NE(access(kept.c_str(), F_OK), 0);
+  EXPECT_TRUE(entries_of(s.downloads()).empty());
 }
 
 TEST_F(ImageStoreTest, RemoveByIdDeletesAndKeepsSharedLayers) {
