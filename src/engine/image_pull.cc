@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "base/sys.h"
@@ -12,6 +13,7 @@
 #include "engine/image_index.h"
 #include "engine/image_ref.h"
 #include "engine/image_stage.h"
+#include "engine/registry_auth.h"
 
 namespace hull::engine {
 
@@ -58,8 +60,8 @@ base::Result<Resolved> resolve(RegistryClient& client, const ImageRef& ref, cons
 class LayerPlan {
  public:
   LayerPlan(const Staging& st, const Manifest& m, const std::vector<std::string>& diff_ids,
-            std::string downloads, const PullOptions& o)
-      : st_(st), m_(m), diff_ids_(diff_ids), downloads_(std::move(downloads)), o_(o) {
+            const ImageStore& store, const PullOptions& o)
+      : st_(st), m_(m), diff_ids_(diff_ids), store_(store), o_(o) {
     layers_.resize(m.layers.size());
   }
 
@@ -105,12 +107,27 @@ class LayerPlan {
 
   std::vector<StagedLayer> take() { return std::move(layers_); }
 
+  // After the install, which moved our kept blobs into the store unless a concurrent pull of
+  // the same layer had put its own there first: then ours are left over.
+  void drop_kept() const {
+    for (const Descriptor& l : m_.layers) {
+      if (exists(blob_path(store_.root(), l.digest))) ::unlink(kept(l.digest).c_str());
+    }
+  }
+
  private:
-  std::string kept(const std::string& digest) const { return downloads_ + "/" + hex_of(digest); }
+  std::string kept(const std::string& digest) const {
+    return store_.downloads() + "/" + hex_of(digest);
+  }
 
   base::Result<void> unpack(size_t i) {
     const Descriptor& l = m_.layers[i];
     auto s = stage_layer(st_, kept(l.digest), l.media_type);
+    // A concurrent pull of the same layer installed the kept blob meanwhile: the store has
+    // it now (verified by that pull as this one verified its own copy).
+    if (!s && !exists(kept(l.digest)) && exists(blob_path(store_.root(), l.digest))) {
+      s = stage_layer(st_, blob_path(store_.root(), l.digest), l.media_type);
+    }
     if (!s) return std::move(s.error()).context("layer " + l.digest);
     if (s->record.diff_id != diff_ids_[i]) {
       return base::Error("layer " + l.digest + ": uncompressed content has digest " +
@@ -128,7 +145,7 @@ class LayerPlan {
   const Staging& st_;
   const Manifest& m_;
   const std::vector<std::string>& diff_ids_;
-  std::string downloads_;
+  const ImageStore& store_;
   const PullOptions& o_;
   std::vector<StagedLayer> layers_;
   std::vector<BlobJob> jobs_;
@@ -137,20 +154,6 @@ class LayerPlan {
 };
 
 }  // namespace
-
-std::vector<std::string> insecure_registries(const std::vector<std::string>& flags) {
-  std::vector<std::string> out = flags;
-  if (const char* env = std::getenv("HULL_INSECURE_REGISTRIES")) {
-    std::string s = env;
-    for (size_t start = 0; start <= s.size();) {
-      size_t comma = s.find(',', start);
-      if (comma == std::string::npos) comma = s.size();
-      if (comma > start) out.push_back(s.substr(start, comma - start));
-      start = comma + 1;
-    }
-  }
-  return out;
-}
 
 base::Result<PullResult> pull_image(ImageStore& store, const std::string& text,
                                     const PullOptions& o) {
@@ -186,9 +189,8 @@ base::Result<PullResult> pull_image(ImageStore& store, const std::string& text,
                             std::to_string(m.layers.size()) + " layers"));
   }
   ASSIGN_OR_RETURN(Staging st, Staging::make(root));
-  std::string downloads = root + "/downloads";
-  TRY(base::sys::mkdir_all(downloads, 0700));
-  LayerPlan plan(st, m, cfg->diff_ids, downloads, o);
+  ASSIGN_OR_RETURN(base::Fd downloads, store.hold_downloads());  // prune leaves them alone
+  LayerPlan plan(st, m, cfg->diff_ids, store, o);
   if (auto p = plan.plan(idx); !p) return fail(p.error());
   if (auto f = plan.fetch(client); !f) return fail(f.error());
 
@@ -199,6 +201,7 @@ base::Result<PullResult> pull_image(ImageStore& store, const std::string& text,
   img.tags = {out.familiar};
   img.created = cfg->config.created;
   ASSIGN_OR_RETURN(auto ids, install(root, st, {img}));
+  plan.drop_kept();
   ASSIGN_OR_RETURN(out.image, store.find(ids.at(0)));
   out.updated = true;
   return out;
@@ -211,14 +214,11 @@ base::Result<std::optional<Image>> find_or_pull(ImageStore& store, const std::st
   if (is_digest(ref) || (ref.size() >= 4 && ref.size() <= 64 && is_hex(ref))) {
     return std::move(have.error());
   }
-  if (!parse_image_ref(ref)) return std::optional<Image>();
+  auto parsed = parse_image_ref(ref);
+  if (!parsed) return std::optional<Image>();
   PullOptions o;
-  o.registry.insecure = insecure_registries({});
-  if (const char* env = std::getenv("HULL_REGISTRY_CREDS")) {
-    std::string creds = env;
-    o.registry.username = creds.substr(0, creds.find(':'));
-    if (creds.find(':') != std::string::npos) o.registry.password = creds.substr(creds.find(':') + 1);
-  }
+  std::string engine_root = std::filesystem::path(store.root()).parent_path().string();
+  ASSIGN_OR_RETURN(o.registry, registry_options({}, engine_root, parsed->registry));
   ASSIGN_OR_RETURN(PullResult r, pull_image(store, ref, o));
   return std::optional<Image>(std::move(r.image));
 }

@@ -39,12 +39,10 @@ struct PullResult {
 base::Result<PullResult> pull_image(ImageStore& store, const std::string& ref,
                                     const PullOptions& options);
 
-// `hull run` of an image the store lacks: the image by ref, pulled quietly (registry options
-// from the environment: HULL_INSECURE_REGISTRIES, HULL_REGISTRY_CREDS) when not present.
-// nullopt: not in the store and not a name to pull; an id (prefix) the store's own error.
+// `hull run` of an image the store lacks: the image by ref, pulled quietly when not present,
+// with registry_options() given no flags (the environment, then the engine root's auth.json:
+// the store is <engine root>/images). nullopt: not in the store and not a name to pull; an
+// id (prefix) the store's own error.
 base::Result<std::optional<Image>> find_or_pull(ImageStore& store, const std::string& ref);
-
-// HULL_INSECURE_REGISTRIES (a comma list) and the hosts given with --insecure.
-std::vector<std::string> insecure_registries(const std::vector<std::string>& flags);
 
 }  // namespace hull::engine

@@ -28,6 +28,18 @@ std::string manifest_media_type(const std::string& text, const Manifest& m) {
   return m.config.media_type == kDockerConfig ? kDockerManifest : kOciManifest;
 }
 
+// A repository of the same registry that the image is also named in: the registry has the
+// image's blobs there when it was pulled from or pushed to it, so they can be mounted.
+std::string mount_source(const Image& img, const ImageRef& ref) {
+  for (const auto& tag : img.tags) {
+    auto other = parse_image_ref(tag);
+    if (other && other->registry == ref.registry && other->repository != ref.repository) {
+      return other->repository;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 base::Result<PushResult> push_image(const ImageStore& store, const std::string& text,
@@ -54,15 +66,24 @@ base::Result<PushResult> push_image(const ImageStore& store, const std::string& 
   RegistryClient client(ref, o.registry);
   std::vector<Descriptor> all = m->layers;
   all.push_back(m->config);
+  std::string from = mount_source(*img, ref);
   std::set<std::string> done;  // a blob twice in one image is sent once
   for (const Descriptor& d : all) {
     if (!done.insert(d.digest).second) continue;
     auto has = client.has_blob(d.digest);
     if (!has) return fail(has.error());
+    PushEvent ev{PushEvent::kExists, d.digest, ""};
     if (!*has) {
-      if (auto u = client.upload_blob(d.digest, blob_path(d.digest)); !u) return fail(u.error());
+      auto up = client.start_upload(d.digest, from);
+      if (!up) return fail(up.error());
+      ev = {PushEvent::kMounted, d.digest, from};
+      if (!up->mounted) {
+        auto u = client.upload_blob(up->location, d.digest, blob_path(d.digest), o.chunk);
+        if (!u) return fail(u.error());
+        ev = {PushEvent::kPushed, d.digest, ""};
+      }
     }
-    if (o.on_event) o.on_event({*has ? PushEvent::kExists : PushEvent::kPushed, d.digest});
+    if (o.on_event) o.on_event(ev);
   }
   if (auto p = client.put_manifest(ref.tag, *body, manifest_media_type(*body, *m)); !p) {
     return fail(p.error());

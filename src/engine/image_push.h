@@ -1,6 +1,8 @@
 // `hull push`: an image of the local store to a registry. The stored manifest is sent byte
 // for byte (so the pushed digest is the one `hull image inspect` shows); each blob it names
-// is sent only when the repository lacks it (HEAD first), monolithically, from its file.
+// is sent only when the repository lacks it (HEAD first): mounted from another repository of
+// the same registry that the image is also named in, else uploaded from its file, in chunks
+// when it is large.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +16,18 @@
 namespace hull::engine {
 
 struct PushEvent {
-  enum Kind { kExists, kPushed } kind;
+  enum Kind { kExists, kMounted, kPushed } kind;
   std::string digest;  // the blob's
+  std::string from;    // kMounted: the repository it was mounted from
 };
+
+// Blobs larger than this go up in PATCHes of this size: a registry (or a proxy before it)
+// may limit one request's body, and a broken connection costs one chunk, not the blob.
+inline constexpr int64_t kPushChunk = 16 << 20;
 
 struct PushOptions {
   RegistryOptions registry;
+  int64_t chunk = kPushChunk;
   std::function<void(const PushEvent&)> on_event;
 };
 

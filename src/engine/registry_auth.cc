@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -93,22 +94,37 @@ base::Result<std::optional<Login>> find_login(const std::string& file,
   return std::optional<Login>(split(*creds));
 }
 
-base::Result<void> fill_credentials(RegistryOptions& o, const std::string& flag,
-                                    const std::string& file, const std::string& registry) {
-  std::string creds = flag;
+base::Result<RegistryOptions> registry_options(const RegistryFlags& flags,
+                                               const std::string& engine_root,
+                                               const std::string& registry) {
+  RegistryOptions o;
+  o.insecure = flags.insecure;
+  if (const char* env = std::getenv("HULL_INSECURE_REGISTRIES")) {
+    std::string s = env;
+    for (size_t start = 0; start <= s.size();) {
+      size_t comma = std::min(s.find(',', start), s.size());
+      if (comma > start) o.insecure.push_back(s.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  o.certs_dir = flags.certs_dir;
+  if (const char* env = std::getenv("HULL_CERTS_DIR"); o.certs_dir.empty() && env && *env) {
+    o.certs_dir = env;
+  }
+  if (o.certs_dir.empty()) o.certs_dir = kCertsDir;
+  std::string creds = flags.creds;
   if (const char* env = std::getenv("HULL_REGISTRY_CREDS"); creds.empty() && env) creds = env;
+  std::optional<Login> login;
   if (!creds.empty()) {
-    Login l = split(creds);
-    o.username = l.username;
-    o.password = l.password;
-    return {};
+    login = split(creds);
+  } else {
+    ASSIGN_OR_RETURN(login, find_login(engine_root + "/auth.json", registry));
   }
-  ASSIGN_OR_RETURN(std::optional<Login> l, find_login(file, registry));
-  if (l) {
-    o.username = l->username;
-    o.password = l->password;
+  if (login) {
+    o.username = login->username;
+    o.password = login->password;
   }
-  return {};
+  return o;
 }
 
 }  // namespace hull::engine

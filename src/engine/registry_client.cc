@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -93,7 +94,17 @@ std::string token_url(const AuthChallenge& c, const std::string& repository) {
   }
   std::string scope =
       c.params.count("scope") ? c.params.at("scope") : "repository:" + repository + ":pull";
-  return url + sep + "scope=" + url_escape(scope);
+  // A challenge may ask for several scopes, space-separated (a push that mounts from another
+  // repository): token servers take each as a scope parameter of its own, as docker sends them.
+  for (size_t start = 0; start < scope.size();) {
+    size_t end = std::min(scope.find(' ', start), scope.size());
+    if (end > start) {
+      url += sep + std::string("scope=") + url_escape(scope.substr(start, end - start));
+      sep = '&';
+    }
+    start = end + 1;
+  }
+  return url;
 }
 
 std::string registry_host(const ImageRef& ref) {
@@ -111,8 +122,8 @@ bool is_insecure_registry(const std::string& host, const std::vector<std::string
   return false;
 }
 
-std::string registry_base_url(const std::string& host, bool insecure) {
-  return (insecure ? "http://" : "https://") + host;
+std::string registry_base_url(const std::string& host, bool plain_http) {
+  return (plain_http ? "http://" : "https://") + host;
 }
 
 std::string manifest_url(const std::string& base, const std::string& repository,

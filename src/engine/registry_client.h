@@ -1,7 +1,8 @@
 // A client of the Registry HTTP API v2 (distribution spec) over libcurl: manifests and blobs
 // of one repository, with anonymous, basic and bearer-token auth (the WWW-Authenticate
-// challenge flow), HTTPS with the system's CAs plus /etc/hull/certs.d/<host>/ca.crt, and
-// plain HTTP only for localhost and registries named insecure. The parsing is pure and
+// challenge flow), HTTPS with the system's CAs plus <certs dir>/<host>/ca.crt, and plain
+// HTTP only for localhost and registries named insecure (those are tried with HTTPS first, as
+// docker does, so a TLS registry on localhost is verified). The parsing is pure and
 // unit-tested; the client does the I/O.
 #pragma once
 
@@ -25,7 +26,8 @@ struct AuthChallenge {
   std::map<std::string, std::string> params;  // keys lower case
 };
 base::Result<AuthChallenge> parse_challenge(const std::string& header);
-// realm?service=…&scope=… for a bearer challenge; scope defaults to pulling `repository`.
+// realm?service=…&scope=…[&scope=…] for a bearer challenge (one parameter per scope of the
+// challenge's space-separated list); scope defaults to pulling `repository`.
 std::string token_url(const AuthChallenge& c, const std::string& repository);
 
 // docker.io is served by registry-1.docker.io.
@@ -33,7 +35,7 @@ std::string registry_host(const ImageRef& ref);
 // localhost, 127.0.0.1 and ::1 (any port) and the hosts in `insecure` ("host[:port]").
 bool is_insecure_registry(const std::string& host, const std::vector<std::string>& insecure);
 // "https://host" or "http://host".
-std::string registry_base_url(const std::string& host, bool insecure);
+std::string registry_base_url(const std::string& host, bool plain_http);
 // base/v2/<repository>/manifests/<digest or tag>.
 std::string manifest_url(const std::string& base, const ImageRef& ref);
 std::string manifest_url(const std::string& base, const std::string& repository,
@@ -75,10 +77,13 @@ extern const char* const kManifestAccept;
 
 // ---- I/O ----
 
+// Where per-registry CA certificates are looked for unless --certs-dir or HULL_CERTS_DIR says.
+inline constexpr const char* kCertsDir = "/etc/hull/certs.d";
+
 struct RegistryOptions {
   std::vector<std::string> insecure;  // hosts allowed plain HTTP
   std::string username, password;     // "" for anonymous
-  std::string certs_dir = "/etc/hull/certs.d";
+  std::string certs_dir = kCertsDir;  // <certs_dir>/<host[:port]>/ca.crt
   // Set (by a signal handler) to stop the transfers; the pull then fails and cleans up.
   const volatile int* cancel = nullptr;
 };
@@ -129,26 +134,47 @@ class RegistryClient {
   // ---- push ----
   // Whether the repository has the blob (HEAD).
   base::Result<bool> has_blob(const std::string& digest);
-  // The file as the blob: POST opens an upload, one PUT sends the whole file from disk.
-  base::Result<void> upload_blob(const std::string& digest, const std::string& path);
+  struct UploadStart {
+    bool mounted = false;
+    std::string location;  // of the upload, when not mounted
+  };
+  // POST opens an upload; with `from` (a repository of this registry that has the blob) it
+  // asks for a cross-repository mount first (?mount=&from=), which a registry may refuse by
+  // opening an ordinary upload instead.
+  base::Result<UploadStart> start_upload(const std::string& digest, const std::string& from);
+  // The file as the blob, into an opened upload: one PUT of the whole file; a file larger
+  // than `chunk` goes as PATCHes of `chunk` bytes (Content-Range) and a closing PUT.
+  base::Result<void> upload_blob(const std::string& location, const std::string& digest,
+                                 const std::string& path, int64_t chunk);
   // PUT of a manifest under a tag, with its media type.
   base::Result<void> put_manifest(const std::string& tag, const std::string& body,
                                   const std::string& media_type);
 
+  // What a PUT or PATCH sends: `len` bytes of `body`, or of the file `fd` from `off`.
+  struct Payload {
+    const std::string* body = nullptr;
+    int fd = -1;
+    int64_t off = 0, len = 0;
+  };
+
  private:
-  // Any method; `upload` (a file's fd or -1) and `body` are what a PUT or POST sends.
+  // Any method, with extra header lines ("Content-Type: …").
   base::Result<Response> send(const std::string& method, const std::string& url,
-                              const std::string& content_type, int upload,
-                              const std::string* body, bool retry_auth);
+                              const std::vector<std::string>& headers, const Payload& payload,
+                              bool retry_auth);
   base::Result<Response> get(const std::string& url, const std::string& accept, bool retry_auth);
   base::Result<void> authenticate(const std::string& challenge);
+  // "https://host", or "http://host" for an insecure registry that does not speak TLS:
+  // decided by the first request (GET /v2/) and kept.
+  base::Result<std::string> base_url();
   void setup(void* easy, const std::string& url, char* errbuf) const;
 
   ImageRef ref_;
   RegistryOptions options_;
-  std::string host_, base_;
+  std::string host_, base_;  // base_: "" until base_url() decided
   std::string auth_header_;  // "Authorization: …" once authenticated
-  std::string ca_file_;      // certs.d/<host>/ca.crt when it exists
+  std::string ca_path_;      // <certs dir>/<host>/ca.crt
+  bool has_ca_ = false;      // ca_path_ exists
 };
 
 }  // namespace hull::engine

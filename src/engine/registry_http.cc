@@ -63,15 +63,19 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
   return size * n;
 }
 
+// A transfer that failed below HTTP; the hint names the fix for the usual causes.
 base::Error curl_error(CURLcode rc, const std::string& url, const char* err,
-                       const std::string& host, const std::string& method = "GET") {
+                       const std::string& host, const std::string& ca_path,
+                       const std::string& method = "GET") {
   base::Error e(method + " " + url + ": " + (err[0] ? err : curl_easy_strerror(rc)));
   if (rc == CURLE_SSL_CONNECT_ERROR && std::strstr(err, "wrong version number")) {
     e.hint("registry " + host + " answered HTTP on an HTTPS request: add it to --insecure");
   } else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
-    e.hint("put the registry's CA certificate in /etc/hull/certs.d/" + host + "/ca.crt");
+    e.hint("put the registry's CA certificate in " + ca_path);
   } else if (rc == CURLE_COULDNT_CONNECT) {
     e.hint("is the registry " + host + " running?");
+  } else if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR) {
+    e.hint("the registry " + host + " broke the connection off: is it still running?");
   }
   return e;
 }
@@ -80,7 +84,7 @@ base::Error curl_error(CURLcode rc, const std::string& url, const char* err,
 // headers into r, the transfer, the status. The caller set the method and its own headers.
 base::Result<void> perform(Easy& e, RegistryClient::Response& r, const std::string& url,
                            const std::string& auth_header, const std::string& host,
-                           const std::string& method) {
+                           const std::string& ca_path, const std::string& method) {
   if (!auth_header.empty()) e.header(auth_header);
   curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
   curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
@@ -88,7 +92,7 @@ base::Result<void> perform(Easy& e, RegistryClient::Response& r, const std::stri
   curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &r);
   CURLcode rc = curl_easy_perform(e.h);
-  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host, method);
+  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host, ca_path, method);
   curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &r.status);
   return {};
 }
@@ -107,9 +111,27 @@ base::Result<void> check_status(const RegistryClient::Response& r, const std::st
 
 RegistryClient::RegistryClient(const ImageRef& ref, RegistryOptions options)
     : ref_(ref), options_(std::move(options)), host_(registry_host(ref)) {
-  base_ = registry_base_url(host_, is_insecure_registry(ref.registry, options_.insecure));
-  std::string ca = options_.certs_dir + "/" + ref.registry + "/ca.crt";
-  if (::access(ca.c_str(), R_OK) == 0) ca_file_ = ca;
+  ca_path_ = options_.certs_dir + "/" + ref.registry + "/ca.crt";
+  has_ca_ = ::access(ca_path_.c_str(), R_OK) == 0;
+}
+
+base::Result<std::string> RegistryClient::base_url() {
+  if (!base_.empty()) return base_;
+  std::string https = registry_base_url(host_, false);
+  if (!is_insecure_registry(ref_.registry, options_.insecure)) return base_ = https;
+  // Docker's order for a registry allowed plain HTTP: HTTPS first, verified like any other
+  // (a TLS registry on localhost gets no pass), and HTTP only when the server does not
+  // speak TLS at all, which OpenSSL reports as a connect error ("wrong version number").
+  Easy e;
+  std::string body;
+  std::string url = https + "/v2/";
+  setup(e.h, url, e.err);
+  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
+  curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &body);
+  CURLcode rc = curl_easy_perform(e.h);
+  if (rc == CURLE_OK) return base_ = https;
+  if (rc == CURLE_SSL_CONNECT_ERROR) return base_ = registry_base_url(host_, true);
+  return curl_error(rc, url, e.err, host_, ca_path_);
 }
 
 RegistryClient::~RegistryClient() = default;
@@ -126,9 +148,9 @@ void RegistryClient::setup(void* easy, const std::string& url, char* errbuf) con
   // A stalled registry fails the pull instead of hanging it: < 1 byte/s for 60 s.
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-  if (!ca_file_.empty()) {
+  if (has_ca_) {
     // CAINFO replaces the default bundle; CAPATH keeps the system's CAs trusted as well.
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca_file_.c_str());
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca_path_.c_str());
     curl_easy_setopt(h, CURLOPT_CAPATH, "/etc/ssl/certs");
   }
 }
@@ -140,7 +162,7 @@ base::Result<RegistryClient::Response> RegistryClient::get(const std::string& ur
   Response r;
   setup(e.h, url, e.err);
   if (!accept.empty()) e.header("Accept: " + accept);
-  TRY(perform(e, r, url, auth_header_, host_, "GET"));
+  TRY(perform(e, r, url, auth_header_, host_, ca_path_, "GET"));
   if (r.status == 401 && retry_auth && !r.www_authenticate.empty()) {
     TRY(authenticate(r.www_authenticate));
     return get(url, accept, false);
@@ -173,7 +195,7 @@ base::Result<void> RegistryClient::authenticate(const std::string& challenge) {
   curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, to_string);
   curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &body);
   CURLcode rc = curl_easy_perform(e.h);
-  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_);
+  if (rc != CURLE_OK) return curl_error(rc, url, e.err, host_, ca_path_);
   long status = 0;
   curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &status);
   Response r{status, body, "", "", "", ""};
@@ -190,7 +212,8 @@ base::Result<void> RegistryClient::authenticate(const std::string& challenge) {
 }
 
 base::Result<Fetched> RegistryClient::manifest(const std::string& reference) {
-  std::string url = manifest_url(base_, ref_.repository, reference);
+  ASSIGN_OR_RETURN(std::string base, base_url());
+  std::string url = manifest_url(base, ref_.repository, reference);
   ASSIGN_OR_RETURN(Response r, get(url, kManifestAccept, true));
   std::string what = "manifest " + ref_.name() + ":" + reference;
   if (reference.find(':') != std::string::npos) what = "manifest " + ref_.name() + "@" + reference;
@@ -200,7 +223,8 @@ base::Result<Fetched> RegistryClient::manifest(const std::string& reference) {
 }
 
 base::Result<std::string> RegistryClient::small_blob(const Descriptor& d) {
-  std::string url = blob_url(base_, ref_.repository, d.digest);
+  ASSIGN_OR_RETURN(std::string base, base_url());
+  std::string url = blob_url(base, ref_.repository, d.digest);
   ASSIGN_OR_RETURN(Response r, get(url, "", true));
   TRY(check_status(r, url, "blob " + d.digest));
   if (static_cast<int64_t>(r.body.size()) != d.size) {
@@ -250,6 +274,7 @@ size_t to_blob(char* p, size_t size, size_t n, void* ud) {
 base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
                                                const BlobProgress& progress,
                                                const BlobDone& done) {
+  ASSIGN_OR_RETURN(std::string base, base_url());
   CURLM* multi = curl_multi_init();
   std::vector<std::unique_ptr<Transfer>> active;
   size_t next = 0;
@@ -260,7 +285,7 @@ base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
     t->progress = &progress;
     ASSIGN_OR_RETURN(t->fd, base::sys::open(jobs[i].path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                                             0644));
-    std::string url = blob_url(base_, ref_.repository, jobs[i].digest);
+    std::string url = blob_url(base, ref_.repository, jobs[i].digest);
     setup(t->easy.h, url, t->easy.err);
     if (!auth_header_.empty()) t->easy.header(auth_header_);
     curl_easy_setopt(t->easy.h, CURLOPT_HTTPHEADER, t->easy.headers);
@@ -276,11 +301,11 @@ base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
   auto finish = [&](Transfer& t, CURLcode rc) -> base::Result<void> {
     const BlobJob& j = *t.job;
     base::Result<void> r;
-    std::string url = blob_url(base_, ref_.repository, j.digest);
+    std::string url = blob_url(base, ref_.repository, j.digest);
     if (!t.failure.empty()) {
       r = base::Error(j.name + ": " + t.failure);
     } else if (rc != CURLE_OK) {
-      r = std::move(curl_error(rc, url, t.easy.err, host_)).context(j.name);
+      r = std::move(curl_error(rc, url, t.easy.err, host_, ca_path_)).context(j.name);
     } else if (t.bytes != j.size) {
       r = base::Error(j.name + ": got " + std::to_string(t.bytes) + " bytes, the manifest says " +
                       std::to_string(j.size));
@@ -337,39 +362,40 @@ base::Result<void> RegistryClient::fetch_blobs(const std::vector<BlobJob>& jobs,
 
 namespace {
 
-// What a PUT sends: a file read from its fd, or a string.
-struct Upload {
-  int fd = -1;
-  const std::string* body = nullptr;
-  size_t off = 0;
+// A request body on its way: how much of the payload curl has read.
+struct Cursor {
+  const RegistryClient::Payload* p;
+  int64_t at = 0;
 };
 
-size_t from_upload(char* p, size_t size, size_t n, void* ud) {
-  auto* u = static_cast<Upload*>(ud);
-  if (u->fd >= 0) {
-    ssize_t got = ::read(u->fd, p, size * n);
-    return got < 0 ? CURL_READFUNC_ABORT : static_cast<size_t>(got);
+size_t from_payload(char* buf, size_t size, size_t n, void* ud) {
+  auto* c = static_cast<Cursor*>(ud);
+  const RegistryClient::Payload& p = *c->p;
+  size_t len = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size * n), p.len - c->at));
+  if (p.fd >= 0) {
+    ssize_t got = ::pread(p.fd, buf, len, p.off + c->at);
+    if (got < 0) return CURL_READFUNC_ABORT;
+    len = static_cast<size_t>(got);
+  } else if (len > 0) {
+    std::memcpy(buf, p.body->data() + c->at, len);
   }
-  size_t len = std::min(size * n, u->body->size() - u->off);
-  std::memcpy(p, u->body->data() + u->off, len);
-  u->off += len;
+  c->at += static_cast<int64_t>(len);
   return len;
+}
+
+// An upload's Location may be relative to the registry.
+std::string absolute(const std::string& base, const std::string& location) {
+  return location.rfind('/', 0) == 0 ? base + location : location;
 }
 
 }  // namespace
 
-base::Result<RegistryClient::Response> RegistryClient::send(const std::string& method,
-                                                            const std::string& url,
-                                                            const std::string& content_type,
-                                                            int upload, const std::string* body,
-                                                            bool retry_auth) {
+base::Result<RegistryClient::Response> RegistryClient::send(
+    const std::string& method, const std::string& url, const std::vector<std::string>& headers,
+    const Payload& payload, bool retry_auth) {
   Easy e;
   Response r;
-  Upload u{upload, body, 0};
-  // A retry after the auth challenge sends the file again from its start.
-  if (upload >= 0 && ::lseek(upload, 0, SEEK_SET) < 0) {
-    return base::sys_error("lseek " + url, errno);
-  }
+  Cursor cursor{&payload};  // a retry after the auth challenge sends it again from its start
   setup(e.h, url, e.err);
   curl_easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 0L);  // a Location here names the upload
   if (method == "HEAD") {
@@ -378,58 +404,82 @@ base::Result<RegistryClient::Response> RegistryClient::send(const std::string& m
     curl_easy_setopt(e.h, CURLOPT_POST, 1L);
     curl_easy_setopt(e.h, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(e.h, CURLOPT_POSTFIELDSIZE, 0L);
-  } else if (method == "PUT") {
-    curl_off_t size = 0;
-    if (upload >= 0) {
-      struct stat st;
-      if (::fstat(upload, &st) != 0) return base::sys_error("fstat " + url, errno);
-      size = st.st_size;
-    } else if (body) {
-      size = static_cast<curl_off_t>(body->size());
-    }
+  } else {  // PUT, PATCH
     curl_easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(e.h, CURLOPT_READFUNCTION, from_upload);
-    curl_easy_setopt(e.h, CURLOPT_READDATA, &u);
-    curl_easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, size);
+    if (method != "PUT") curl_easy_setopt(e.h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(e.h, CURLOPT_READFUNCTION, from_payload);
+    curl_easy_setopt(e.h, CURLOPT_READDATA, &cursor);
+    curl_easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(payload.len));
   }
-  if (!content_type.empty()) e.header("Content-Type: " + content_type);
-  TRY(perform(e, r, url, auth_header_, host_, method));
+  for (const auto& h : headers) e.header(h);
+  TRY(perform(e, r, url, auth_header_, host_, ca_path_, method));
   if (r.status == 401 && retry_auth && !r.www_authenticate.empty()) {
     TRY(authenticate(r.www_authenticate));
-    return send(method, url, content_type, upload, body, false);
+    return send(method, url, headers, payload, false);
   }
   return r;
 }
 
 base::Result<bool> RegistryClient::has_blob(const std::string& digest) {
-  std::string url = blob_url(base_, ref_.repository, digest);
-  ASSIGN_OR_RETURN(Response r, send("HEAD", url, "", -1, nullptr, true));
+  ASSIGN_OR_RETURN(std::string base, base_url());
+  std::string url = blob_url(base, ref_.repository, digest);
+  ASSIGN_OR_RETURN(Response r, send("HEAD", url, {}, {}, true));
   if (r.status == 404) return false;
   TRY(check_status(r, url, "blob " + digest, "HEAD"));
   return true;
 }
 
-base::Result<void> RegistryClient::upload_blob(const std::string& digest, const std::string& path) {
+base::Result<RegistryClient::UploadStart> RegistryClient::start_upload(const std::string& digest,
+                                                                        const std::string& from) {
   std::string what = "blob " + digest;
-  std::string url = base_ + "/v2/" + ref_.repository + "/blobs/uploads/";
-  ASSIGN_OR_RETURN(Response r, send("POST", url, "", -1, nullptr, true));
+  ASSIGN_OR_RETURN(std::string base, base_url());
+  std::string url = base + "/v2/" + ref_.repository + "/blobs/uploads/";
+  if (!from.empty()) url += "?mount=" + digest + "&from=" + from;
+  ASSIGN_OR_RETURN(Response r, send("POST", url, {}, {}, true));
   TRY(check_status(r, url, what, "POST"));
+  if (!from.empty() && r.status == 201) return UploadStart{true, ""};
   if (r.location.empty()) {
     return base::Error(what + ": POST " + url + ": no Location in the answer");
   }
-  std::string put = r.location;
-  if (put.rfind("/", 0) == 0) put = base_ + put;  // relative to the registry
-  std::string hex = digest.substr(digest.find(':') + 1);
-  put += (put.find('?') == std::string::npos ? "?" : "&") + std::string("digest=sha256%3A") + hex;
+  return UploadStart{false, absolute(base, r.location)};
+}
+
+base::Result<void> RegistryClient::upload_blob(const std::string& location,
+                                               const std::string& digest, const std::string& path,
+                                               int64_t chunk) {
+  std::string what = "blob " + digest;
+  ASSIGN_OR_RETURN(std::string base, base_url());
   ASSIGN_OR_RETURN(base::Fd fd, base::sys::open(path, O_RDONLY | O_CLOEXEC, 0));
-  ASSIGN_OR_RETURN(r, send("PUT", put, "application/octet-stream", fd.get(), nullptr, true));
-  return check_status(r, put, what, "PUT");
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return base::sys_error("fstat " + path, errno);
+  const std::string octets = "Content-Type: application/octet-stream";
+  std::string at = location;
+  int64_t off = 0;
+  // Chunked: each PATCH appends a range and answers with the upload's next Location.
+  while (st.st_size > chunk && off < st.st_size) {
+    int64_t len = std::min<int64_t>(chunk, st.st_size - off);
+    std::string range = "Content-Range: " + std::to_string(off) + "-" + std::to_string(off + len - 1);
+    ASSIGN_OR_RETURN(Response r, send("PATCH", at, {octets, range}, {nullptr, fd.get(), off, len},
+                                      true));
+    TRY(check_status(r, at, what, "PATCH"));
+    if (r.location.empty()) return base::Error(what + ": PATCH " + at + ": no Location in the answer");
+    at = absolute(base, r.location);
+    off += len;
+  }
+  // The closing PUT names the digest and carries what is left: all of a small blob.
+  std::string hex = digest.substr(digest.find(':') + 1);
+  at += (at.find('?') == std::string::npos ? "?" : "&") + std::string("digest=sha256%3A") + hex;
+  ASSIGN_OR_RETURN(Response r, send("PUT", at, {octets}, {nullptr, fd.get(), off, st.st_size - off},
+                                    true));
+  return check_status(r, at, what, "PUT");
 }
 
 base::Result<void> RegistryClient::put_manifest(const std::string& tag, const std::string& body,
                                                 const std::string& media_type) {
-  std::string url = manifest_url(base_, ref_.repository, tag);
-  ASSIGN_OR_RETURN(Response r, send("PUT", url, media_type, -1, &body, true));
+  ASSIGN_OR_RETURN(std::string base, base_url());
+  std::string url = manifest_url(base, ref_.repository, tag);
+  Payload p{&body, -1, 0, static_cast<int64_t>(body.size())};
+  ASSIGN_OR_RETURN(Response r, send("PUT", url, {"Content-Type: " + media_type}, p, true));
   return check_status(r, url, "manifest " + ref_.name() + ":" + tag, "PUT");
 }
 

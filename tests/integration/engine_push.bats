@@ -10,8 +10,10 @@ setup_file() {
   ensure_busybox
   export REG=127.0.0.1:$(start_registry pushreg)
   htpasswd -Bbn user pass >"$BATS_FILE_TMPDIR/htpasswd"
-  export AUTH_REG=127.0.0.1:$(start_registry pushauth "$BATS_FILE_TMPDIR/htpasswd")
+  export AUTH_REG=127.0.0.1:$(start_registry pushauth --htpasswd "$BATS_FILE_TMPDIR/htpasswd")
 }
+
+teardown() { registry_teardown; }
 
 teardown_file() {
   stop_registries pushreg pushauth
@@ -46,6 +48,45 @@ teardown_file() {
   ! grep -q ': Pushed$' <<<"$output"
 }
 
+@test "push: a blob larger than a chunk goes up in PATCHes with Content-Range, then a PUT" {
+  local dir=$BATS_TEST_TMPDIR/big
+  mkdir -p "$dir"
+  head -c 20000000 /dev/urandom >"$dir/big"  # one uncompressed layer of 20 MB: two chunks
+  tar -C "$dir" -cf "$BATS_TEST_TMPDIR/big.tar" big
+  hull import "$BATS_TEST_TMPDIR/big.tar" "$REG/big:1" >/dev/null
+  run hull push "$REG/big:1"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  local log=$BATS_FILE_TMPDIR/pushreg/log
+  [ "$(grep -c '"PATCH /v2/big/blobs/uploads/' "$log")" -eq 2 ]
+  [ "$(grep -c '"PUT /v2/big/blobs/uploads/' "$log")" -eq 2 ]  # the layer's and the config's
+  ENGINE_ROOT=$BATS_TEST_TMPDIR/root2
+  mkdir -p "$ENGINE_ROOT"
+  run hull pull "$REG/big:1"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  cmp "$dir/big" "$(hull image inspect "$REG/big:1" | jq -r '.[0].GraphDriver.Data.LowerDirs[0]')/big"
+}
+
+@test "push: blobs the registry has in another repository of the image are mounted, not sent" {
+  ENGINE_ROOT=$BATS_TEST_TMPDIR/root  # busybox here has no names from the other tests
+  mkdir -p "$ENGINE_ROOT"
+  ensure_busybox
+  hull tag busybox "$REG/src:1"
+  run hull push "$REG/src:1"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  hull tag busybox "$REG/dst:1"
+  run hull push "$REG/dst:1"
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "$(grep -c ': Mounted from src$' <<<"$output")" -eq 2 ]  # the layer and the config
+  local log=$BATS_FILE_TMPDIR/pushreg/log
+  grep -q '"POST /v2/dst/blobs/uploads/?mount=sha256:[0-9a-f]*&from=src ' "$log"
+  ! grep -qE '"(PATCH|PUT) /v2/dst/blobs/' "$log"
+  ENGINE_ROOT=$BATS_TEST_TMPDIR/root2
+  mkdir -p "$ENGINE_ROOT"
+  run hull run --rm "$REG/dst:1" echo hi
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "$output" = hi ]
+}
+
 @test "push: an image the store lacks is one error line" {
   run hull push "$REG/nope:1"
   [ "$status" -eq 125 ]
@@ -53,7 +94,7 @@ teardown_file() {
   grep -q "nope" <<<"$output"
 }
 
-@test "login: push and pull use the stored login; auth.json is 0600; logout removes it" {
+@test "login: push, and hull run's pull, use the stored login; auth.json is 0600; logout removes it" {
   hull tag busybox "$AUTH_REG/busybox:1"
   run hull push "$AUTH_REG/busybox:1"
   [ "$status" -eq 125 ]
@@ -67,8 +108,9 @@ teardown_file() {
   ENGINE_ROOT=$BATS_TEST_TMPDIR/root2
   mkdir -p "$ENGINE_ROOT"
   cp -p "$root/auth.json" "$ENGINE_ROOT/auth.json"
-  run hull pull "$AUTH_REG/busybox:1"
+  run hull run --rm "$AUTH_REG/busybox:1" echo hi  # hull run's own pull reads it too
   [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "$output" = hi ]
   run hull logout "$AUTH_REG"
   [ "$status" -eq 0 ]
   ! grep -q "$AUTH_REG" "$ENGINE_ROOT/auth.json"

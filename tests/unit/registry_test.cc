@@ -34,6 +34,15 @@ TEST(RegistryChallenge, TokenUrlDefaultsScopeToPull) {
   EXPECT_EQ(token_url(c, "app"), "https://h/token?x=1&scope=repository%3Aapp%3Apull");
 }
 
+// A push that mounts from another repository is challenged for both.
+TEST(RegistryChallenge, TokenUrlSplitsScopes) {
+  auto c = parse_challenge(
+      R"(Bearer realm="http://t/token",service="reg",scope="repository:b:push,pull repository:a:pull")");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(token_url(*c, "b"),
+            "http://t/token?service=reg&scope=repository%3Ab%3Apush%2Cpull&scope=repository%3Aa%3Apull");
+}
+
 TEST(RegistryUrl, FromReferences) {
   auto hub = parse_image_ref("busybox");
   ASSERT_TRUE(hub);

@@ -30,8 +30,8 @@ void catch_signals() {
 }
 
 struct PullFlags {
-  std::string ref, platform, creds;
-  std::vector<std::string> insecure;
+  std::string ref, platform;
+  engine::RegistryFlags registry;
   bool quiet = false;
 };
 
@@ -95,23 +95,25 @@ void add_pull(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<PullFlags>();
   auto* cmd = app.add_subcommand("pull", "get an image from a registry");
   cmd->add_option("--platform", f->platform, "os/arch[/variant] to pick from an index");
-  cmd->add_option("--insecure", f->insecure,
+  cmd->add_option("--insecure", f->registry.insecure,
                   "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
       ->allow_extra_args(false);
-  cmd->add_option("--creds", f->creds,
+  cmd->add_option("--creds", f->registry.creds,
                   "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
+  cmd->add_option("--certs-dir", f->registry.certs_dir,
+                  "where DIR/HOST[:PORT]/ca.crt is looked for (or HULL_CERTS_DIR; "
+                  "default /etc/hull/certs.d)");
   cmd->add_flag("-q,--quiet", f->quiet, "print only the image's name");
   cmd->add_option("image", f->ref, "NAME[:TAG|@DIGEST]")->required();
   cmd->callback([&g, &action, f] {
     action = [&g, f]() -> base::Result<int> {
       engine::PullOptions o;
       o.platform = f->platform;
-      o.registry.insecure = engine::insecure_registries(f->insecure);
+      ASSIGN_OR_RETURN(engine::ImageRef ref, engine::parse_image_ref(f->ref));
+      ASSIGN_OR_RETURN(o.registry,
+                       engine::registry_options(f->registry, g.paths.root, ref.registry));
       o.registry.cancel = &g_cancel;
       catch_signals();
-      ASSIGN_OR_RETURN(engine::ImageRef ref, engine::parse_image_ref(f->ref));
-      TRY(engine::fill_credentials(o.registry, f->creds, g.paths.root + "/auth.json",
-                                   ref.registry));
       if (!f->quiet) {
         std::printf("%s: Pulling from %s\n", ref.digest.empty() ? ref.tag.c_str() : ref.digest.c_str(),
                     ref.repository.c_str());

@@ -1,5 +1,6 @@
 // `hull push`: an image of the store to a registry, as docker prints it: one line per blob
-// (`Pushed` or `Layer already exists`), then the tag, the manifest's digest and size.
+// (`Pushed`, `Mounted from REPO` or `Layer already exists`), then the tag, the manifest's
+// digest and size.
 #include <cstdio>
 
 #include "cli/hull/commands.h"
@@ -13,8 +14,8 @@ namespace hull::cli {
 namespace {
 
 struct PushFlags {
-  std::string ref, creds;
-  std::vector<std::string> insecure;
+  std::string ref;
+  engine::RegistryFlags registry;
 };
 
 }  // namespace
@@ -22,23 +23,27 @@ struct PushFlags {
 void add_push(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<PushFlags>();
   auto* cmd = app.add_subcommand("push", "send an image to a registry");
-  cmd->add_option("--insecure", f->insecure,
+  cmd->add_option("--insecure", f->registry.insecure,
                   "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
       ->allow_extra_args(false);
-  cmd->add_option("--creds", f->creds,
+  cmd->add_option("--creds", f->registry.creds,
                   "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
+  cmd->add_option("--certs-dir", f->registry.certs_dir,
+                  "where DIR/HOST[:PORT]/ca.crt is looked for (or HULL_CERTS_DIR; "
+                  "default /etc/hull/certs.d)");
   cmd->add_option("image", f->ref, "NAME[:TAG]")->required();
   cmd->callback([&g, &action, f] {
     action = [&g, f]() -> base::Result<int> {
       engine::PushOptions o;
-      o.registry.insecure = engine::insecure_registries(f->insecure);
       ASSIGN_OR_RETURN(engine::ImageRef ref, engine::parse_image_ref(f->ref));
-      TRY(engine::fill_credentials(o.registry, f->creds, g.paths.root + "/auth.json",
-                                   ref.registry));
+      ASSIGN_OR_RETURN(o.registry,
+                       engine::registry_options(f->registry, g.paths.root, ref.registry));
       o.on_event = [](const engine::PushEvent& ev) {
         std::string id = ev.digest.substr(ev.digest.find(':') + 1, 12);
-        std::printf("%s: %s\n", id.c_str(),
-                    ev.kind == engine::PushEvent::kPushed ? "Pushed" : "Layer already exists");
+        std::string what = ev.kind == engine::PushEvent::kPushed    ? "Pushed"
+                           : ev.kind == engine::PushEvent::kMounted ? "Mounted from " + ev.from
+                                                                    : "Layer already exists";
+        std::printf("%s: %s\n", id.c_str(), what.c_str());
         std::fflush(stdout);
       };
       auto e = g.engine();
