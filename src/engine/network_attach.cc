@@ -54,10 +54,11 @@ std::vector<NetworkConfig> configs_of(const Paths& paths, const ContainerRecord&
   return out;
 }
 
-std::vector<PortMapping> mappings_of(const Paths& paths, const ContainerRecord& rec) {
+// The published ports, to the address on the network that has the default route.
+std::vector<PortMapping> mappings_of(const ContainerRecord& rec,
+                                     const std::vector<NetworkConfig>& nets) {
   std::vector<PortMapping> out;
   if (rec.ports.empty() || rec.networks.empty()) return out;
-  auto nets = configs_of(paths, rec);
   size_t n = route_network(nets).value_or(0);
   Ipv4 ip = Ipv4::parse(rec.networks[n].ip).value_or(Ipv4{});
   for (const auto& p : rec.ports) {
@@ -114,10 +115,14 @@ Result<void> remove_bridge(const Paths& paths, const NetworkConfig& n) {
   return Nft(nft_table_of(paths)).remove_network({n.bridge, n.subnet, n.internal});
 }
 
-Result<void> attach_network(const Paths& paths, const ContainerRecord& rec, size_t n,
-                            int netns_fd) {
+namespace {
+
+// The n-th network's veth pair, made and set up on both sides; inside is a netlink socket
+// in the container's namespace.
+Result<void> wire(const Paths& paths, const ContainerRecord& rec,
+                  const std::vector<NetworkConfig>& nets, size_t n, int netns_fd,
+                  netlink::Socket& inside) {
   const NetworkAttachment& a = rec.networks[n];
-  auto nets = configs_of(paths, rec);
   const NetworkConfig& cfg = nets[n];
   if (cfg.id.empty()) return Error("no such network: " + a.network);
   auto ip = Ipv4::parse(a.ip);
@@ -132,7 +137,6 @@ Result<void> attach_network(const Paths& paths, const ContainerRecord& rec, size
   TRY(host->set_master(out_index, bridge));
   TRY(host->set_hairpin(out_index));  // a container reaching its own published port
   TRY(host->set_up(out_index));
-  ASSIGN_OR_RETURN(netlink::Socket inside, netlink::Socket::open_in(netns_fd));
   ASSIGN_OR_RETURN(int in_index, inside.link_index(inside_name));
   if (!a.mac.empty()) {
     auto mac = netlink::parse_mac(a.mac);
@@ -143,6 +147,14 @@ Result<void> attach_network(const Paths& paths, const ContainerRecord& rec, size
   TRY(inside.set_up(in_index));
   if (route_network(nets) == n) TRY(inside.add_default_route(cfg.gateway));
   return {};
+}
+
+}  // namespace
+
+Result<void> attach_network(const Paths& paths, const ContainerRecord& rec, size_t n,
+                            int netns_fd) {
+  ASSIGN_OR_RETURN(netlink::Socket inside, netlink::Socket::open_in(netns_fd));
+  return wire(paths, rec, configs_of(paths, rec), n, netns_fd, inside);
 }
 
 void detach_network(const Paths&, const ContainerRecord& rec, size_t n) {
@@ -156,7 +168,7 @@ namespace {
 
 // Ports unpublished, and the container no longer a member for name resolution.
 void unpublish(const Paths& paths, const ContainerRecord& rec) {
-  if (auto ports = mappings_of(paths, rec); !ports.empty()) {
+  if (auto ports = mappings_of(rec, configs_of(paths, rec)); !ports.empty()) {
     (void)Nft(nft_table_of(paths)).remove_ports(ports);
   }
   NetworkStore store(paths);
@@ -178,15 +190,15 @@ Result<ContainerNetwork> ContainerNetwork::up(const Paths& paths, const Containe
   ContainerNetwork net(paths, rec);
   ASSIGN_OR_RETURN(net.netns_, new_netns());
   net.up_ = true;  // from here, down() takes back whatever was done
-  {
-    ASSIGN_OR_RETURN(netlink::Socket inside, netlink::Socket::open_in(net.netns_.get()));
-    ASSIGN_OR_RETURN(int lo, inside.link_index("lo"));
-    TRY(inside.set_up(lo));
-  }
+  ASSIGN_OR_RETURN(netlink::Socket inside, netlink::Socket::open_in(net.netns_.get()));
+  ASSIGN_OR_RETURN(int lo, inside.link_index("lo"));
+  TRY(inside.set_up(lo));
+  std::vector<NetworkConfig> nets = configs_of(paths, rec);
   for (size_t n = 0; n < rec.networks.size(); ++n) {
-    TRY_CTX(attach_network(paths, rec, n, net.netns_.get()), "network " + rec.networks[n].network);
+    TRY_CTX(wire(paths, rec, nets, n, net.netns_.get(), inside),
+            "network " + rec.networks[n].network);
   }
-  if (auto ports = mappings_of(paths, rec); !ports.empty()) {
+  if (auto ports = mappings_of(rec, nets); !ports.empty()) {
     TRY_CTX(Nft(nft_table_of(paths)).add_ports(ports), "publish ports");
   }
   NetworkStore store(paths);
