@@ -371,7 +371,8 @@ struct Cursor {
 size_t from_payload(char* buf, size_t size, size_t n, void* ud) {
   auto* c = static_cast<Cursor*>(ud);
   const RegistryClient::Payload& p = *c->p;
-  size_t len = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size * n), p.len - c->at));
+  size_t len =
+      static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size * n), p.len - c->at));
   if (p.fd >= 0) {
     ssize_t got = ::pread(p.fd, buf, len, p.off + c->at);
     if (got < 0) return CURL_READFUNC_ABORT;
@@ -390,9 +391,11 @@ std::string absolute(const std::string& base, const std::string& location) {
 
 }  // namespace
 
-base::Result<RegistryClient::Response> RegistryClient::send(
-    const std::string& method, const std::string& url, const std::vector<std::string>& headers,
-    const Payload& payload, bool retry_auth) {
+base::Result<RegistryClient::Response> RegistryClient::send(const std::string& method,
+                                                            const std::string& url,
+                                                            const std::vector<std::string>& headers,
+                                                            const Payload& payload,
+                                                            bool retry_auth) {
   Easy e;
   Response r;
   Cursor cursor{&payload};  // a retry after the auth challenge sends it again from its start
@@ -430,7 +433,7 @@ base::Result<bool> RegistryClient::has_blob(const std::string& digest) {
 }
 
 base::Result<RegistryClient::UploadStart> RegistryClient::start_upload(const std::string& digest,
-                                                                        const std::string& from) {
+                                                                       const std::string& from) {
   std::string what = "blob " + digest;
   ASSIGN_OR_RETURN(std::string base, base_url());
   std::string url = base + "/v2/" + ref_.repository + "/blobs/uploads/";
@@ -458,19 +461,22 @@ base::Result<void> RegistryClient::upload_blob(const std::string& location,
   // Chunked: each PATCH appends a range and answers with the upload's next Location.
   while (st.st_size > chunk && off < st.st_size) {
     int64_t len = std::min<int64_t>(chunk, st.st_size - off);
-    std::string range = "Content-Range: " + std::to_string(off) + "-" + std::to_string(off + len - 1);
-    ASSIGN_OR_RETURN(Response r, send("PATCH", at, {octets, range}, {nullptr, fd.get(), off, len},
-                                      true));
+    std::string range =
+        "Content-Range: " + std::to_string(off) + "-" + std::to_string(off + len - 1);
+    ASSIGN_OR_RETURN(Response r,
+                     send("PATCH", at, {octets, range}, {nullptr, fd.get(), off, len}, true));
     TRY(check_status(r, at, what, "PATCH"));
-    if (r.location.empty()) return base::Error(what + ": PATCH " + at + ": no Location in the answer");
+    if (r.location.empty()) {
+      return base::Error(what + ": PATCH " + at + ": no Location in the answer");
+    }
     at = absolute(base, r.location);
     off += len;
   }
   // The closing PUT names the digest and carries what is left: all of a small blob.
   std::string hex = digest.substr(digest.find(':') + 1);
   at += (at.find('?') == std::string::npos ? "?" : "&") + std::string("digest=sha256%3A") + hex;
-  ASSIGN_OR_RETURN(Response r, send("PUT", at, {octets}, {nullptr, fd.get(), off, st.st_size - off},
-                                    true));
+  ASSIGN_OR_RETURN(Response r,
+                   send("PUT", at, {octets}, {nullptr, fd.get(), off, st.st_size - off}, true));
   return check_status(r, at, what, "PUT");
 }
 

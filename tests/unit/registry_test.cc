@@ -39,8 +39,9 @@ TEST(RegistryChallenge, TokenUrlSplitsScopes) {
   auto c = parse_challenge(
       R"(Bearer realm="http://t/token",service="reg",scope="repository:b:push,pull repository:a:pull")");
   ASSERT_TRUE(c) << c.error().message();
-  EXPECT_EQ(token_url(*c, "b"),
-            "http://t/token?service=reg&scope=repository%3Ab%3Apush%2Cpull&scope=repository%3Aa%3Apull");
+  EXPECT_EQ(
+      token_url(*c, "b"),
+      "http://t/token?service=reg&scope=repository%3Ab%3Apush%2Cpull&scope=repository%3Aa%3Apull");
 }
 
 TEST(RegistryUrl, FromReferences) {
