@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 # Keep in step with setup.sh.
 PACKAGES=(build-essential cmake ninja-build pkg-config libseccomp-dev nlohmann-json3-dev libarchive-dev libssl-dev
   libcli11-dev libfmt-dev libcap-dev libgtest-dev googletest bats busybox-static runc crun
-  iproute2 jq podman containerd nftables skopeo umoci tmux libcurl4-openssl-dev libmnl-dev libnftables-dev docker-registry apache2-utils)
+  iproute2 jq podman containerd nftables skopeo umoci tmux libcurl4-openssl-dev libmnl-dev libnftables-dev docker-registry apache2-utils
+  python3 openssl)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
