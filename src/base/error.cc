@@ -52,6 +52,14 @@ constexpr ErrnoName kErrnoNames[] = {
     {EOVERFLOW, "EOVERFLOW"},
     {ENOTSOCK, "ENOTSOCK"},
     {ECONNRESET, "ECONNRESET"},
+    // Networks: netlink and sockets.
+    {ENETUNREACH, "ENETUNREACH"},
+    {EHOSTUNREACH, "EHOSTUNREACH"},
+    {EADDRINUSE, "EADDRINUSE"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+    {ENOBUFS, "ENOBUFS"},
+    {EAFNOSUPPORT, "EAFNOSUPPORT"},
+    {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
 };
 
 // Wire form: fields separated by \x1f, context entries by \x1e.
