@@ -81,11 +81,16 @@ std::string skeleton(const std::string& t) {
       "ct status dnat ip saddr @subnets_nat ip daddr @subnets_nat masquerade";
   const std::string from_lo = "ct status dnat ip saddr 127.0.0.0/8 masquerade";
   const std::string isolate = " @bridges_internal iifname . oifname != @internal_self drop";
+  // Between two networks: nothing, as docker's isolation chains, except what a published
+  // port let in (its DNAT made it the host's traffic).
+  const std::string between =
+      "iifname @bridges_nat oifname @bridges_nat iifname . oifname != @nat_self drop";
   std::string s = "add table ip " + t + "\n";
   s += "add set" + at + "bridges_nat { type ifname; }\n";
   s += "add set" + at + "subnets_nat { type ipv4_addr; flags interval; }\n";
   s += "add set" + at + "bridges_internal { type ifname; }\n";
   s += "add set" + at + "internal_self { type ifname . ifname; }\n";
+  s += "add set" + at + "nat_self { type ifname . ifname; }\n";
   s += "add map" + at + "ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n";
   s += "add map" + at +
        "ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }\n";
@@ -106,6 +111,8 @@ std::string skeleton(const std::string& t) {
   s += "add rule" + at + "postrouting " + from_lo + "\n";
   s += "add rule" + at + "forward iifname" + isolate + "\n";
   s += "add rule" + at + "forward oifname" + isolate + "\n";
+  s += "add rule" + at + "forward ct status dnat accept\n";
+  s += "add rule" + at + "forward " + between + "\n";
   return s;
 }
 
@@ -156,6 +163,7 @@ void parse_object(const Json& obj, NftState& s) {
     if (name == "bridges_internal") s.bridges_internal.push_back(e.get<std::string>());
     if (name == "subnets_nat") s.subnets_nat.push_back(subnet(e));
     if (name == "internal_self") s.internal_self.push_back(e.at("concat").at(0).get<std::string>());
+    if (name == "nat_self") s.nat_self.push_back(e.at("concat").at(0).get<std::string>());
     if (name == "ports") s.ports.push_back(port_element(e, false));
     if (name == "ports_ip") s.ports.push_back(port_element(e, true));
   }
@@ -181,6 +189,8 @@ base::Result<std::string> add_network(const std::string& table, const NatNetwork
   } else {
     s += "add element" + at + "bridges_nat { " + quoted(net.bridge) + " }\n";
     s += "add element" + at + "subnets_nat { " + net.subnet.str() + " }\n";
+    s += "add element" + at + "nat_self { " + quoted(net.bridge) + " . " + quoted(net.bridge) +
+         " }\n";
   }
   return s;
 }
@@ -211,6 +221,9 @@ base::Result<std::string> remove_network(const std::string& table, const NatNetw
   }
   if (contains(state.internal_self, net.bridge)) {
     s += "delete element" + at + "internal_self { " + br + " . " + br + " }\n";
+  }
+  if (contains(state.nat_self, net.bridge)) {
+    s += "delete element" + at + "nat_self { " + br + " . " + br + " }\n";
   }
   // Ports left behind by a container that died with the network (a crash): an address
   // handed out again later must not receive them.

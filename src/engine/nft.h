@@ -14,6 +14,7 @@
 //     set subnets_nat      { type ipv4_addr; flags interval; }  # and their subnets
 //     set bridges_internal { type ifname; }                     # bridges of --internal networks
 //     set internal_self    { type ifname . ifname; }            # "br" . "br" for each of those
+//     set nat_self         { type ifname . ifname; }            # and for each non-internal one
 //     map ports    { type inet_proto . inet_service : ipv4_addr . inet_service; }  # every address
 //     map ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }
 //     chain publish {
@@ -28,14 +29,18 @@
 //       ct status dnat ip saddr 127.0.0.0/8 masquerade }  # host's 127.0.0.1 -> published port
 //     chain forward { type filter hook forward priority filter;
 //       iifname @bridges_internal iifname . oifname != @internal_self drop
-//       oifname @bridges_internal iifname . oifname != @internal_self drop }
+//       oifname @bridges_internal iifname . oifname != @internal_self drop
+//       ct status dnat accept                    # a published port: reachable from any network
+//       iifname @bridges_nat oifname @bridges_nat iifname . oifname != @nat_self drop }
 //   }
 // clang-format on
 //
 // Why internal_self: with br_netfilter loaded (docker loads it; bridge-nf-call-iptables is 1
 // in every new namespace), traffic between two containers of one bridge passes the ip forward
 // hook too, with the bridge as both iif and oif. A plain `iifname @bridges_internal drop`
-// would cut an internal network's containers off from each other.
+// would cut an internal network's containers off from each other. nat_self does the same for
+// the rule that keeps two networks apart (as docker's isolation chains): a container reaches
+// another network's containers only through their published ports.
 //
 // add_network declares the sets, maps and chains with `add` (no-ops when present), and
 // flushes and re-adds the chains' few rules in the same transaction: one round trip, the
@@ -85,6 +90,7 @@ struct NftState {
   std::vector<Cidr> subnets_nat;
   std::vector<std::string> bridges_internal;
   std::vector<std::string> internal_self;  // the bridge of each "br" . "br" element
+  std::vector<std::string> nat_self;       // the same, for the other networks
   std::vector<PortMapping> ports;          // both maps; host_ip 0 for `ports`
 };
 

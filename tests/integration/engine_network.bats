@@ -254,6 +254,24 @@ host_address() {
   hull network inspect sealed | jq -e '.[0].Internal == true'
 }
 
+@test "network: two networks are kept apart; a published port is reachable from either" {
+  hull network create left
+  hull network create right
+  web rweb --network right -p 18300:80
+  wait_http 127.0.0.1 18300
+  hull run -d --name lone --network left busybox sleep 100
+  # Straight to the other network's container: dropped (ping's one try fails)...
+  run hull exec lone ping -c 1 -W 1 "$(ip_of rweb right)"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  # ...while a neighbour on its own network answers, and the published port works.
+  hull run -d --name rpeer --network right busybox sleep 100
+  hull exec rpeer ping -c 1 -W 1 "$(ip_of rweb right)"
+  run hull exec lone wget -qO- "http://$(gateway_of left):18300/"
+  echo "$output"
+  [ "$output" = "hello from rweb" ]
+}
+
 @test "network: a subnet overlapping a route of the host or another network is refused; create picks a free one" {
   hull network create --subnet 10.231.0.0/16 first
   run quietly hull network create --subnet 10.231.5.0/24 second

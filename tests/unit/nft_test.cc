@@ -39,6 +39,7 @@ NftState one_network() {
   s.exists = true;
   s.bridges_nat = {"hbr0"};
   s.subnets_nat = {cidr("10.123.0.0/24")};
+  s.nat_self = {"hbr0"};
   return s;
 }
 
@@ -54,6 +55,7 @@ TEST(NftPlan, AddNetworkDeclaresEverythingAndAddsItsElements) {
       "add set ip hull subnets_nat { type ipv4_addr; flags interval; }\n"
       "add set ip hull bridges_internal { type ifname; }\n"
       "add set ip hull internal_self { type ifname . ifname; }\n"
+      "add set ip hull nat_self { type ifname . ifname; }\n"
       "add map ip hull ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
       "add map ip hull ports_ip { type ipv4_addr . inet_proto . inet_service : ipv4_addr . "
       "inet_service; }\n"
@@ -79,8 +81,12 @@ TEST(NftPlan, AddNetworkDeclaresEverythingAndAddsItsElements) {
       "@internal_self drop\n"
       "add rule ip hull forward oifname @bridges_internal iifname . oifname != "
       "@internal_self drop\n"
+      "add rule ip hull forward ct status dnat accept\n"
+      "add rule ip hull forward iifname @bridges_nat oifname @bridges_nat iifname . oifname != "
+      "@nat_self drop\n"
       "add element ip hull bridges_nat { \"hbr0\" }\n"
-      "add element ip hull subnets_nat { 10.123.0.0/24 }\n");
+      "add element ip hull subnets_nat { 10.123.0.0/24 }\n"
+      "add element ip hull nat_self { \"hbr0\" . \"hbr0\" }\n");
 }
 
 TEST(NftPlan, AnInternalNetworkGoesIntoTheIsolationSetsOnly) {
@@ -186,6 +192,7 @@ TEST(NftPlan, RemoveNetworkDeletesItsElementsAndPortsIntoItsSubnet) {
   EXPECT_EQ(*nat,
             "delete element ip hull bridges_nat { \"hbr0\" }\n"
             "delete element ip hull subnets_nat { 10.123.0.0/24 }\n"
+            "delete element ip hull nat_self { \"hbr0\" . \"hbr0\" }\n"
             "delete element ip hull ports_ip { 127.0.0.1 . tcp . 18080 }\n");
   // Told the wrong `internal`: the bridge is found where it is.
   auto internal = nft_plan::remove_network("hull", {"hbr1", cidr("10.124.0.0/24"), false}, s);
@@ -202,7 +209,8 @@ TEST(NftPlan, TheLastNetworkTakesTheTableWithIt) {
   NftState other = one_network();
   other.bridges_nat = {"hbr7"};  // ours is gone already, another is left
   EXPECT_EQ(*nft_plan::remove_network("hull", net, other),
-            "delete element ip hull subnets_nat { 10.123.0.0/24 }\n");
+            "delete element ip hull subnets_nat { 10.123.0.0/24 }\n"
+            "delete element ip hull nat_self { \"hbr0\" . \"hbr0\" }\n");
 }
 
 TEST(NftPlan, ParsesNftsJsonListing) {
@@ -218,6 +226,8 @@ TEST(NftPlan, ParsesNftsJsonListing) {
     {"set": {"family": "ip", "name": "bridges_internal", "table": "hull", "type": "ifname"}},
     {"set": {"family": "ip", "name": "internal_self", "table": "hull",
              "type": ["ifname", "ifname"], "elem": [{"concat": ["hbr1", "hbr1"]}]}},
+    {"set": {"family": "ip", "name": "nat_self", "table": "hull",
+             "type": ["ifname", "ifname"], "elem": [{"concat": ["hbr0", "hbr0"]}]}},
     {"map": {"family": "ip", "name": "ports", "table": "hull",
              "type": ["inet_proto", "inet_service"], "map": "ipv4_addr . inet_service",
              "elem": [[{"concat": ["tcp", 18081]}, {"concat": ["10.123.0.2", 8000]}]]}},
@@ -232,6 +242,7 @@ TEST(NftPlan, ParsesNftsJsonListing) {
   EXPECT_EQ(s->subnets_nat, (std::vector<Cidr>{cidr("10.123.0.0/24"), cidr("10.9.9.9/32")}));
   EXPECT_TRUE(s->bridges_internal.empty());
   EXPECT_EQ(s->internal_self, std::vector<std::string>{"hbr1"});
+  EXPECT_EQ(s->nat_self, std::vector<std::string>{"hbr0"});
   EXPECT_EQ(s->ports, (std::vector<PortMapping>{kAny, kLo}));
 
   auto bad = nft_plan::parse_state(R"({"nftables": [{"set": {"name": "ports", "elem": [1]}}]})");
