@@ -136,6 +136,11 @@ Result<void> create_exclusive(const std::string& path, const std::string& data, 
   return {};
 }
 
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 std::vector<std::string> list_dir(const std::string& path) {
   std::vector<std::string> out;
   DIR* d = ::opendir(path.c_str());

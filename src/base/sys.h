@@ -33,6 +33,8 @@ Result<Fd> lock_file(const std::string& path, bool exclusive = true);
 // Creates path holding data, failing with EEXIST if it exists: a claim two processes
 // cannot both win (an address, a port).
 Result<void> create_exclusive(const std::string& path, const std::string& data, mode_t mode);
+// Whether an entry is at path (not following a last symlink).
+bool exists(const std::string& path);
 // The names in a directory (no "." or ".."); empty if it does not exist.
 std::vector<std::string> list_dir(const std::string& path);
 

@@ -27,6 +27,10 @@ class Sha256Stream {
 
 // "sha256:<hex>" of a string (a manifest or config blob).
 std::string sha256_digest(std::string_view data);
+// "sha256:ab…" -> "ab…": the name of a blob or layer in the store.
+inline std::string digest_hex(const std::string& digest) {
+  return digest.substr(digest.find(':') + 1);
+}
 // "sha256:<hex>" of a file's content.
 base::Result<std::string> sha256_file(const std::string& path);
 

@@ -17,14 +17,9 @@
 
 namespace hull::engine {
 
+using base::sys::exists;
+
 namespace {
-
-std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 struct Resolved {
   std::string top_digest;  // what the reference names (an index for a multi-platform tag)
@@ -80,8 +75,8 @@ class LayerPlan {
         event(PullEvent::kExists, l, l.size);
       } else {
         first[l.digest] = i;
-        jobs_.push_back({l.digest, l.size, st_.path("blob-" + hex_of(l.digest)),
-                         "layer " + l.digest});
+        jobs_.push_back(
+            {l.digest, l.size, st_.path("blob-" + digest_hex(l.digest)), "layer " + l.digest});
         job_layer_.push_back(i);
       }
     }
@@ -117,7 +112,7 @@ class LayerPlan {
 
  private:
   std::string kept(const std::string& digest) const {
-    return store_.downloads() + "/" + hex_of(digest);
+    return store_.downloads() + "/" + digest_hex(digest);
   }
 
   base::Result<void> unpack(size_t i) {
@@ -149,8 +144,8 @@ class LayerPlan {
   const PullOptions& o_;
   std::vector<StagedLayer> layers_;
   std::vector<BlobJob> jobs_;
-  std::vector<size_t> job_layer_;                   // jobs_[j] is layer job_layer_[j]
-  std::vector<std::pair<size_t, size_t>> dups_;     // layer, layer it repeats
+  std::vector<size_t> job_layer_;                // jobs_[j] is layer job_layer_[j]
+  std::vector<std::pair<size_t, size_t>> dups_;  // layer, layer it repeats
 };
 
 }  // namespace

@@ -17,14 +17,9 @@
 
 namespace hull::engine {
 
+using base::sys::exists;
+
 namespace {
-
-std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 // rename(2) that treats "the destination is already there" as done: another process
 // installed the same content first, and ours is dropped with the staging dir.
@@ -36,23 +31,11 @@ base::Result<void> install_rename(const std::string& from, const std::string& to
   return {};
 }
 
-std::vector<std::string> dir_entries(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
-}
-
 // Removes a tree by renaming it into the staging area first, so that a crash halfway
 // leaves no half-deleted layer under layers/.
 base::Result<void> remove_tree(const std::string& root, const std::string& path) {
-  std::string grave = root + "/tmp/" + std::to_string(::getpid()) + "-rm-" +
-                      path.substr(path.rfind('/') + 1);
+  std::string grave =
+      root + "/tmp/" + std::to_string(::getpid()) + "-rm-" + path.substr(path.rfind('/') + 1);
   if (::rename(path.c_str(), grave.c_str()) != 0) {
     if (errno == ENOENT) return {};
     return base::sys_error("rename " + path + " to " + grave, errno);
@@ -63,11 +46,11 @@ base::Result<void> remove_tree(const std::string& root, const std::string& path)
 }  // namespace
 
 std::string blob_path(const std::string& root, const std::string& digest) {
-  return root + "/blobs/sha256/" + hex_of(digest);
+  return root + "/blobs/sha256/" + digest_hex(digest);
 }
 
 std::string layer_path(const std::string& root, const std::string& diff_id) {
-  return root + "/layers/" + hex_of(diff_id);
+  return root + "/layers/" + digest_hex(diff_id);
 }
 
 base::Result<void> ensure_store_dirs(const std::string& root) {
@@ -143,7 +126,8 @@ base::Result<std::vector<std::string>> install(const std::string& root, const St
     }
     std::string id = sha256_digest(img.config);
     std::string manifest_digest = sha256_digest(img.manifest);
-    for (const auto& [digest, data] : {std::pair{id, img.config}, {manifest_digest, img.manifest}}) {
+    for (const auto& [digest, data] :
+         {std::pair{id, img.config}, {manifest_digest, img.manifest}}) {
       if (!exists(blob_path(root, digest))) {
         TRY(base::sys::write_file_atomic(blob_path(root, digest), data, 0644));
       }
@@ -162,17 +146,17 @@ base::Result<std::vector<std::string>> install(const std::string& root, const St
 base::Result<void> collect_garbage(const std::string& root, const ImageIndex& index) {
   std::set<std::string> blobs, layers;
   for (const auto& [id, img] : index.images) {
-    blobs.insert(hex_of(id));
-    blobs.insert(hex_of(img.manifest_digest));
+    blobs.insert(digest_hex(id));
+    blobs.insert(digest_hex(img.manifest_digest));
     for (const auto& l : img.layers) {
-      blobs.insert(hex_of(l.digest));
-      layers.insert(hex_of(l.diff_id));
+      blobs.insert(digest_hex(l.digest));
+      layers.insert(digest_hex(l.diff_id));
     }
   }
-  for (const auto& name : dir_entries(root + "/layers")) {
+  for (const auto& name : base::sys::list_dir(root + "/layers")) {
     if (!layers.count(name)) TRY(remove_tree(root, root + "/layers/" + name));
   }
-  for (const auto& name : dir_entries(root + "/blobs/sha256")) {
+  for (const auto& name : base::sys::list_dir(root + "/blobs/sha256")) {
     if (blobs.count(name)) continue;
     std::string path = root + "/blobs/sha256/" + name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -180,7 +164,7 @@ base::Result<void> collect_garbage(const std::string& root, const ImageIndex& in
     }
   }
   // Staging dirs of processes that died before cleaning up ("<pid>-…").
-  for (const auto& name : dir_entries(root + "/tmp")) {
+  for (const auto& name : base::sys::list_dir(root + "/tmp")) {
     pid_t pid = static_cast<pid_t>(std::atoi(name.c_str()));
     if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
       TRY(base::sys::remove_all(root + "/tmp/" + name));

@@ -43,7 +43,8 @@ class ContainerNetwork {
   void down();
 
  private:
-  ContainerNetwork(Paths paths, ContainerRecord rec) : paths_(std::move(paths)), rec_(std::move(rec)) {}
+  ContainerNetwork(Paths paths, ContainerRecord rec)
+      : paths_(std::move(paths)), rec_(std::move(rec)) {}
   Paths paths_;
   ContainerRecord rec_;
   base::Fd netns_;

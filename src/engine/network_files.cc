@@ -93,7 +93,8 @@ Result<void> validate_dns(const std::string& value) {
 
 Result<void> rewrite_in_place(const std::string& path, const std::string& content) {
   ASSIGN_OR_RETURN(base::Fd fd, base::sys::open(path, O_WRONLY | O_CREAT, 0644));
-  if (::pwrite(fd.get(), content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
+  if (::pwrite(fd.get(), content.data(), content.size(), 0) !=
+      static_cast<ssize_t>(content.size())) {
     return Error("write " + path, errno);
   }
   if (::ftruncate(fd.get(), static_cast<off_t>(content.size())) != 0) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-
 #include <nlohmann/json.hpp>
 
 #include "base/sys.h"
@@ -30,11 +29,11 @@ std::vector<Cidr> candidate_pool() {
 }
 
 nlohmann::json to_json(const NetworkConfig& n) {
-  return {{"name", n.name},       {"id", n.id},
-          {"driver", "bridge"},   {"bridge", n.bridge},
+  return {{"name", n.name},           {"id", n.id},
+          {"driver", "bridge"},       {"bridge", n.bridge},
           {"subnet", n.subnet.str()}, {"gateway", n.gateway.str()},
-          {"internal", n.internal}, {"mtu", n.mtu},
-          {"created", n.created}, {"labels", n.labels}};
+          {"internal", n.internal},   {"mtu", n.mtu},
+          {"created", n.created},     {"labels", n.labels}};
 }
 
 Result<NetworkConfig> from_json(const nlohmann::json& j, const std::string& where) {
@@ -77,7 +76,8 @@ Result<Cidr> choose_subnet(const SubnetChoice& c, const std::string& wanted) {
   if (!wanted.empty()) {
     ASSIGN_OR_RETURN(Cidr s, Cidr::parse(wanted));
     if (s.prefix > 30) {
-      return Error("--subnet " + wanted + ": too small (a /30 at most, for a gateway and one "
+      return Error("--subnet " + wanted +
+                   ": too small (a /30 at most, for a gateway and one "
                    "container)");
     }
     if (const auto* t = clash(s)) {

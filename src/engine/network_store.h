@@ -26,7 +26,7 @@ struct NetworkConfig {
   std::string id;      // 64 hex
   std::string bridge;  // the host's bridge device
   Cidr subnet;
-  Ipv4 gateway;        // the bridge's own address
+  Ipv4 gateway;           // the bridge's own address
   bool internal = false;  // no route out, no NAT
   int mtu = 0;            // 0: the kernel's default
   std::string created;    // RFC 3339

@@ -48,7 +48,8 @@ Result<NetworkConfig> Engine::network_create(const NetworkRequest& req) {
     bool ours = std::any_of(others.begin(), others.end(),
                             [&](const NetworkConfig& n) { return n.bridge == r.dev; });
     if (r.dst.prefix > 0 && !ours) {
-      choice.taken.push_back({r.dst, "the route " + r.dst.str() + " dev " + r.dev + " of this host"});
+      choice.taken.push_back(
+          {r.dst, "the route " + r.dst.str() + " dev " + r.dev + " of this host"});
     }
   }
   NetworkConfig n;
@@ -137,11 +138,10 @@ Result<std::vector<std::string>> Engine::network_prune() {
 
 size_t Engine::release_stale(const NetworkConfig& n) const {
   size_t freed = 0;
-  struct stat st;
   for (const auto& [ip, id] : networks_.holders(n.name)) {
     // The address of a container whose record is gone (a `hull run` killed between taking
     // it and writing the record).
-    if (::stat(store_.dir_of(id).c_str(), &st) != 0) {
+    if (!base::sys::exists(store_.dir_of(id))) {
       networks_.release(n.name, id);
       ++freed;
     }
@@ -158,7 +158,8 @@ Result<void> Engine::network_connect(const std::string& net, const std::string& 
       r.run_options.value("network", "") != "bridge") {
     std::string mode = r.run_options.value("network", "");
     if (mode == "host" || mode.rfind("container:", 0) == 0) {
-      return Error("container " + ref + " uses --network " + mode + ": it has no network of its own");
+      return Error("container " + ref + " uses --network " + mode +
+                   ": it has no network of its own");
     }
   }
   for (const auto& a : r.networks) {
@@ -189,8 +190,9 @@ Result<void> Engine::network_connect(const std::string& net, const std::string& 
   }
   if (is_running(*updated)) {
     auto wired = [&]() -> Result<void> {
-      ASSIGN_OR_RETURN(base::Fd ns, base::sys::open("/proc/" + std::to_string(updated->pid) +
-                                                        "/ns/net", O_RDONLY));
+      ASSIGN_OR_RETURN(
+          base::Fd ns,
+          base::sys::open("/proc/" + std::to_string(updated->pid) + "/ns/net", O_RDONLY));
       return attach_network(paths_, *updated, updated->networks.size() - 1, ns.get());
     }();
     if (!wired) {
@@ -237,8 +239,10 @@ Result<void> Engine::plan_network(const RunOptions& run, const ImageConfig& imag
   TRY(only_bridged(!run.ip.empty(), "--ip"));
   TRY(only_bridged(!run.mac_address.empty(), "--mac-address"));
   TRY(only_bridged(!run.network_aliases.empty(), "--network-alias"));
-  TRY(only_bridged(!run.publish.empty() || run.publish_all, mode == "host" ? "-p (the container "
-                   "uses the host's ports as they are)" : "-p"));
+  TRY(only_bridged(!run.publish.empty() || run.publish_all,
+                   mode == "host" ? "-p (the container "
+                                    "uses the host's ports as they are)"
+                                  : "-p"));
   for (const auto& d : run.dns) TRY(validate_dns(d));
   for (const auto& h : run.add_hosts) TRY(parse_add_host(h));
   rec->extra_hosts = run.add_hosts;
@@ -302,8 +306,8 @@ Result<void> Engine::write_etc_files(const RunOptions& run, const ContainerRecor
   TRY(base::sys::create_exclusive(dir + "/hostname", hostname + "\n", 0644));
   TRY(base::sys::create_exclusive(dir + "/resolv.conf",
                                   render_resolv(host_resolv, run.dns, host_network), 0644));
-  std::string hosts = host_network ? base::sys::read_file("/etc/hosts").value_or("")
-                                   : hosts_of(paths_, rec);
+  std::string hosts =
+      host_network ? base::sys::read_file("/etc/hosts").value_or("") : hosts_of(paths_, rec);
   return base::sys::create_exclusive(dir + "/hosts", hosts, 0644);
 }
 
@@ -317,16 +321,16 @@ Result<nlohmann::json> Engine::network_inspect(const std::string& ref) const {
                           {"Aliases", a.aliases},
                           {"State", state_name(rec.state)}};
   }
-  return nlohmann::json{{"Name", n.name},
-                        {"Id", n.id},
-                        {"Created", n.created},
-                        {"Driver", "bridge"},
-                        {"Internal", n.internal},
-                        {"IPAM", {{"Config", {{{"Subnet", n.subnet.str()},
-                                                {"Gateway", n.gateway.str()}}}}}},
-                        {"Options", {{"bridge", n.bridge}, {"mtu", n.mtu}}},
-                        {"Labels", n.labels},
-                        {"Containers", containers}};
+  return nlohmann::json{
+      {"Name", n.name},
+      {"Id", n.id},
+      {"Created", n.created},
+      {"Driver", "bridge"},
+      {"Internal", n.internal},
+      {"IPAM", {{"Config", {{{"Subnet", n.subnet.str()}, {"Gateway", n.gateway.str()}}}}}},
+      {"Options", {{"bridge", n.bridge}, {"mtu", n.mtu}}},
+      {"Labels", n.labels},
+      {"Containers", containers}};
 }
 
 Result<Engine::PruneReport> Engine::system_prune() {
@@ -338,9 +342,8 @@ Result<Engine::PruneReport> Engine::system_prune() {
   }
   for (const auto& n : networks_.list()) out.addresses += release_stale(n);
   PortBook ports(paths_);
-  struct stat st;
   for (const auto& [file, id] : ports.all()) {
-    if (::stat(store_.dir_of(id).c_str(), &st) != 0) {
+    if (!base::sys::exists(store_.dir_of(id))) {
       ports.release_file(file);
       ++out.ports;
     }

@@ -68,7 +68,8 @@ Result<std::vector<PublishedPort>> parse_publish(const std::string& value) {
   Ipv4 host_ip;
   if (parts.size() == 3 && !parts[0].empty()) {
     auto a = Ipv4::parse(parts[0]);
-    if (!a) return Error("-p " + value + ": invalid host address \"" + std::string(parts[0]) + "\"");
+    if (!a)
+      return Error("-p " + value + ": invalid host address \"" + std::string(parts[0]) + "\"");
     host_ip = *a;
   }
   ASSIGN_OR_RETURN(Range inside, parse_range(parts.back(), value, false));
@@ -228,6 +229,8 @@ std::vector<std::pair<std::string, std::string>> PortBook::all() const {
   return out;
 }
 
-void PortBook::release_file(const std::string& name) const { ::unlink((dir_ + "/" + name).c_str()); }
+void PortBook::release_file(const std::string& name) const {
+  ::unlink((dir_ + "/" + name).c_str());
+}
 
 }  // namespace hull::engine

@@ -45,7 +45,8 @@ void add_network_commands(CLI::App& app, Globals& g, Action& action) {
 
   auto* create = net->add_subcommand("create", "create a bridge network");
   create->add_option("NAME", f->create.name, "the network's name")->required();
-  create->add_option("--subnet", f->create.subnet, "CIDR, e.g. 172.30.0.0/16 (default: a free one)");
+  create->add_option("--subnet", f->create.subnet,
+                     "CIDR, e.g. 172.30.0.0/16 (default: a free one)");
   create->add_option("--gateway", f->create.gateway, "the bridge's address (default: the first)");
   create->add_flag("--internal", f->create.internal, "no route out of the network");
   create->add_option("-o,--opt", f->opts, "driver option: mtu=N")->allow_extra_args(false);
@@ -126,9 +127,9 @@ void add_network_commands(CLI::App& app, Globals& g, Action& action) {
   });
 
   for (bool connect : {true, false}) {
-    auto* c = net->add_subcommand(connect ? "connect" : "disconnect",
-                                  connect ? "put a container on a network"
-                                          : "take a container off a network");
+    auto* c = net->add_subcommand(
+        connect ? "connect" : "disconnect",
+        connect ? "put a container on a network" : "take a container off a network");
     c->add_option("NETWORK", f->network, "the network")->required();
     c->add_option("CONTAINER", f->container, "the container")->required();
     if (connect) {
