@@ -91,18 +91,22 @@ class Progress {
 
 }  // namespace
 
+void add_registry_flags(CLI::App* cmd, engine::RegistryFlags& r) {
+  cmd->add_option("--insecure", r.insecure,
+                  "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
+      ->allow_extra_args(false);
+  cmd->add_option("--creds", r.creds,
+                  "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
+  cmd->add_option("--certs-dir", r.certs_dir,
+                  "where DIR/HOST[:PORT]/ca.crt is looked for (or HULL_CERTS_DIR; "
+                  "default /etc/hull/certs.d)");
+}
+
 void add_pull(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<PullFlags>();
   auto* cmd = app.add_subcommand("pull", "get an image from a registry");
   cmd->add_option("--platform", f->platform, "os/arch[/variant] to pick from an index");
-  cmd->add_option("--insecure", f->registry.insecure,
-                  "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
-      ->allow_extra_args(false);
-  cmd->add_option("--creds", f->registry.creds,
-                  "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
-  cmd->add_option("--certs-dir", f->registry.certs_dir,
-                  "where DIR/HOST[:PORT]/ca.crt is looked for (or HULL_CERTS_DIR; "
-                  "default /etc/hull/certs.d)");
+  add_registry_flags(cmd, f->registry);
   cmd->add_flag("-q,--quiet", f->quiet, "print only the image's name");
   cmd->add_option("image", f->ref, "NAME[:TAG|@DIGEST]")->required();
   cmd->callback([&g, &action, f] {

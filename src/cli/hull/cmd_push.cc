@@ -23,14 +23,7 @@ struct PushFlags {
 void add_push(CLI::App& app, Globals& g, Action& action) {
   auto f = std::make_shared<PushFlags>();
   auto* cmd = app.add_subcommand("push", "send an image to a registry");
-  cmd->add_option("--insecure", f->registry.insecure,
-                  "registry host[:port] reached over plain HTTP (or HULL_INSECURE_REGISTRIES)")
-      ->allow_extra_args(false);
-  cmd->add_option("--creds", f->registry.creds,
-                  "USER:PASS for the registry (or HULL_REGISTRY_CREDS, or hull login)");
-  cmd->add_option("--certs-dir", f->registry.certs_dir,
-                  "where DIR/HOST[:PORT]/ca.crt is looked for (or HULL_CERTS_DIR; "
-                  "default /etc/hull/certs.d)");
+  add_registry_flags(cmd, f->registry);
   cmd->add_option("image", f->ref, "NAME[:TAG]")->required();
   cmd->callback([&g, &action, f] {
     action = [&g, f]() -> base::Result<int> {

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "engine/engine.h"
+#include "engine/registry_auth.h"
 #include "runtime/become.h"
 
 namespace hull::cli {
@@ -41,6 +42,8 @@ void add_inspect_commands(CLI::App& app, Globals& g, Action& action);  // cmd_in
 void add_exec(CLI::App& app, Globals& g, Action& action);            // cmd_exec.cc
 void add_pull(CLI::App& app, Globals& g, Action& action);            // cmd_pull.cc
 void add_push(CLI::App& app, Globals& g, Action& action);            // cmd_push.cc
+// --insecure, --creds, --certs-dir of pull and push (cmd_pull.cc).
+void add_registry_flags(CLI::App* cmd, engine::RegistryFlags& r);
 void add_login(CLI::App& app, Globals& g, Action& action);  // cmd_login.cc: login, logout
 // cmd_network.cc: network create|ls|inspect|rm|prune|connect|disconnect, system prune
 void add_network_commands(CLI::App& app, Globals& g, Action& action);
