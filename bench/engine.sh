@@ -26,13 +26,6 @@ RUNC=${RUNC:-$(command -v runc)}
 
 work=$(mktemp -d /tmp/hull-bench-engine.XXXXXX)
 export HULL_ROOT=$work/hull-root HULL_RUNROOT=$work/hull-run HULL_CGROUP_PARENT=/hull-bench-$$
-have_podman() { command -v podman >/dev/null; }
-pm() {  # RUNTIME podman-args...
-  local rt=$1
-  shift
-  podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-    --cgroup-manager cgroupfs --events-backend file --runtime "$rt" "$@"
-}
 cleanup() {
   for id in $("$HULL" ps -aq --no-trunc 2>/dev/null); do "$HULL" rm -f "$id" >/dev/null 2>&1 || true; done
   for id in $(ls "$work/state" 2>/dev/null); do
@@ -53,11 +46,7 @@ trap cleanup EXIT
 
 gcc -O2 -static -o "$work/timer" "$here/floor.c"
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,etc,root}
-cp /bin/busybox "$rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-echo 'root:x:0:' >"$rootfs/etc/group"
+busybox_rootfs "$rootfs"
 tar -C "$rootfs" -cf "$work/rootfs.tar" .
 "$HULL" import --change 'CMD ["sh"]' "$work/rootfs.tar" busybox >/dev/null
 
@@ -85,13 +74,13 @@ for ((i = 1; i <= rounds; i++)); do
   timed "$HULL_OCI" --root "$work/state" run --bundle "$work/bundle" "b$i" >>"$work/oci"
   sleep 0.05
   if have_podman; then
-    timed podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-      --cgroup-manager cgroupfs --events-backend file --runtime "$RUNC" "${PM_RUN[@]}" \
-      localhost/bench-box true >>"$work/pm-runc"
+    # shellcheck disable=SC2046
+    timed podman $(pm_flags) --runtime "$RUNC" "${PM_RUN[@]}" localhost/bench-box true \
+      >>"$work/pm-runc"
     sleep 0.05
-    timed podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-      --cgroup-manager cgroupfs --events-backend file --runtime "$HULL_OCI" "${PM_RUN[@]}" \
-      localhost/bench-box true >>"$work/pm-hull"
+    # shellcheck disable=SC2046
+    timed podman $(pm_flags) --runtime "$HULL_OCI" "${PM_RUN[@]}" localhost/bench-box true \
+      >>"$work/pm-hull"
     sleep 0.05
   fi
 done

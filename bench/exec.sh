@@ -36,16 +36,10 @@ cleanup() {
     done
   done
   if command -v podman >/dev/null; then
-    pm hull rm -af >/dev/null 2>&1 || true
-    pm hull system reset -f >/dev/null 2>&1 || true
+    pm "$(rt_cmd hull)" rm -af >/dev/null 2>&1 || true
+    pm "$(rt_cmd hull)" system reset -f >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
-}
-pm() {  # RUNTIME podman-args...
-  local rt=$1
-  shift
-  podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-    --cgroup-manager cgroupfs --events-backend file --runtime "$(rt_cmd "$rt")" "$@"
 }
 trap cleanup EXIT
 
@@ -79,9 +73,9 @@ done
 
 if command -v podman >/dev/null; then
   tar -C "$rootfs" -cf "$work/rootfs.tar" .
-  pm hull import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
+  pm "$(rt_cmd hull)" import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
   PM_RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
-  pm hull "${PM_RUN[@]}" localhost/bench-box true >/dev/null  # warm-up
+  pm "$(rt_cmd hull)" "${PM_RUN[@]}" localhost/bench-box true >/dev/null  # warm-up
 fi
 for ((i = 1; i <= rounds; i++)); do
   for rt in hull runc; do
@@ -91,9 +85,9 @@ for ((i = 1; i <= rounds; i++)); do
     timed "$r" --root "$work/state-$rt" run --bundle "$work/seccomp" "s$i-$rt" >>"$work/$rt.seccomp"
     sleep 0.05  # as in start.sh: no runtime inherits another's fast cgroup-write state
     if command -v podman >/dev/null; then
-      timed podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-        --cgroup-manager cgroupfs --events-backend file --runtime "$r" "${PM_RUN[@]}" \
-        localhost/bench-box true >>"$work/$rt.podman"
+      # shellcheck disable=SC2046
+      timed podman $(pm_flags) --runtime "$r" "${PM_RUN[@]}" localhost/bench-box true \
+        >>"$work/$rt.podman"
     fi
   done
 done

@@ -25,11 +25,6 @@ RUNC=${RUNC:-$(command -v runc)}
 
 work=$(mktemp -d /tmp/hull-bench-net.XXXXXX)
 export HULL_ROOT=$work/hull-root HULL_RUNROOT=$work/hull-run HULL_CGROUP_PARENT=/hull-bench-$$
-have_podman() { command -v podman >/dev/null; }
-pm() {
-  podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-    --cgroup-manager cgroupfs --events-backend file --runtime "$RUNC" "$@"
-}
 host_httpd=""
 # podman's bridge (netavark) makes iptables-nft tables and leaves them: removed at the end
 # if this run made them.
@@ -40,8 +35,8 @@ cleanup() {
   for _ in $(seq 100); do pgrep -f "$work" >/dev/null || break; sleep 0.05; done
   for n in $("$HULL" network ls -q 2>/dev/null); do "$HULL" network rm "$n" >/dev/null 2>&1 || true; done
   if have_podman; then
-    pm rm -af >/dev/null 2>&1 || true
-    pm system reset -f >/dev/null 2>&1 || true
+    pm "$RUNC" rm -af >/dev/null 2>&1 || true
+    pm "$RUNC" system reset -f >/dev/null 2>&1 || true
     if [ "$had_tables" = 0 ]; then
       nft delete table ip nat 2>/dev/null || true
       nft delete table ip filter 2>/dev/null || true
@@ -55,11 +50,8 @@ trap cleanup EXIT
 gcc -O2 -static -o "$work/timer" "$here/floor.c"
 gcc -O2 -o "$work/http_loop" "$here/http_loop.c"
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,etc,root,www}
-cp /bin/busybox "$rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-echo 'root:x:0:' >"$rootfs/etc/group"
+busybox_rootfs "$rootfs"
+mkdir -p "$rootfs/www"
 echo hello >"$rootfs/www/index.html"
 head -c 64M /dev/zero >"$rootfs/www/big"
 tar -C "$rootfs" -cf "$work/rootfs.tar" .
@@ -67,8 +59,8 @@ tar -C "$rootfs" -cf "$work/rootfs.tar" .
 
 PM_RUN=(run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 if have_podman; then
-  pm import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
-  pm "${PM_RUN[@]}" localhost/bench-box true >/dev/null 2>&1 || true  # warm-up
+  pm "$RUNC" import "$work/rootfs.tar" localhost/bench-box:latest >/dev/null 2>&1
+  pm "$RUNC" "${PM_RUN[@]}" localhost/bench-box true >/dev/null 2>&1 || true  # warm-up
 fi
 "$HULL" run --rm busybox true >/dev/null  # warm-up: makes hull0, fills the seccomp cache
 for ((i = 1; i <= rounds; i++)); do
@@ -77,9 +69,9 @@ for ((i = 1; i <= rounds; i++)); do
   timed "$HULL" run --rm --network none busybox true >>"$work/none"
   sleep 0.05
   if have_podman; then
-    timed podman --root "$work/pm-storage" --runroot "$work/pm-run" --tmpdir "$work/pm-tmp" \
-      --cgroup-manager cgroupfs --events-backend file --runtime "$RUNC" "${PM_RUN[@]}" \
-      localhost/bench-box true >>"$work/pm"
+    # shellcheck disable=SC2046
+    timed podman $(pm_flags) --runtime "$RUNC" "${PM_RUN[@]}" localhost/bench-box true \
+      >>"$work/pm"
     sleep 0.05
   fi
 done
