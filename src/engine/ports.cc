@@ -9,6 +9,7 @@
 
 #include "base/fd.h"
 #include "base/sys.h"
+#include "engine/spec_flags.h"
 
 namespace hull::engine {
 
@@ -55,13 +56,7 @@ Result<std::vector<PublishedPort>> parse_publish(const std::string& value) {
     }
   }
   // From the right: container port, host port, host address.
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    size_t colon = rest.find(':', start);
-    parts.push_back(rest.substr(start, colon - start));
-    if (colon == std::string_view::npos) break;
-    start = colon + 1;
-  }
+  std::vector<std::string> parts = spec_detail::split(std::string(rest), ':');
   if (parts.size() > 3) {
     return Error("-p " + value + ": expected [HOSTIP:][HOSTPORT:]CONTAINERPORT[/PROTO]");
   }

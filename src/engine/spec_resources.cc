@@ -103,13 +103,7 @@ Result<void> pids(const RunOptions& run, json& res) {
 }  // namespace
 
 Result<DeviceMapping> parse_device(const std::string& text) {
-  std::vector<std::string> parts;
-  for (size_t start = 0;;) {
-    size_t colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
+  std::vector<std::string> parts = split(text, ':');
   std::string host = parts[0], container = parts[0], access = "rwm";
   if (parts.size() == 2) {
     (is_access(parts[1]) ? access : container) = parts[1];
