@@ -345,7 +345,10 @@ Result<void> Engine::remove(const std::string& ref, bool force) {
   TRY(rt().remove(r.id, true));
   ::unlink(monitor_socket(paths_, r.id).c_str());
   if (auto now = store_.load(r.id)) {
-    network_cleanup(paths_, *now);  // what a monitor killed by SIGKILL could not undo
+    // A monitor unpublishes its container's ports before it records the exit code: a record
+    // that ran and has none is one whose monitor was killed, and left them to us. (Only
+    // then: unpublishing loads libnftables.)
+    if (!now->started_at.empty() && !now->exit_code) network_cleanup(paths_, *now);
     TRY(store_.remove(*now));
     network_release(paths_, *now);
   }
