@@ -13,9 +13,9 @@
 #include <cerrno>
 
 #include "base/clock.h"
-#include "base/undo.h"
 #include "base/signals.h"
 #include "base/sys.h"
+#include "base/undo.h"
 #include "engine/attach.h"
 #include "engine/engine.h"
 #include "engine/image_pull.h"
@@ -95,8 +95,8 @@ Result<void> Engine::resolve_namespaces(const RunOptions& run,
       return Error(std::string(m.flag) + " " + m.value + ": container " + ref + " is not running")
           .hint("start it first");
     }
-    (*join)[m.type] = "/proc/" + std::to_string(other->pid) + "/ns/" +
-                      oci::namespace_info(m.type).proc_name;
+    (*join)[m.type] =
+        "/proc/" + std::to_string(other->pid) + "/ns/" + oci::namespace_info(m.type).proc_name;
   }
   return {};
 }
@@ -106,7 +106,8 @@ namespace {
 struct Made {
   std::string id;
   Fd lock;
-  oci::Spec spec;  // config.json as parsed once, for the first start
+  oci::Spec spec;                       // config.json as parsed once, for the first start
+  std::vector<NetworkConfig> networks;  // the configs of its networks, read once
 };
 
 }  // namespace
@@ -149,7 +150,8 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   }
   std::string dir = store.dir_of(rec.id);
   // Addresses and host ports are held from here: a failure below gives them back.
-  TRY(e.plan_network(run, image->config, &rec));
+  std::vector<NetworkConfig> networks;
+  TRY(e.plan_network(run, image->config, &rec, &networks));
   base::Undo undo;
   undo.push([&] { network_release(e.paths(), rec); });
   SpecInputs in;
@@ -177,10 +179,14 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
   }
   ASSIGN_OR_RETURN(BuiltSpec built, build_spec(in));
   rec.command = built.spec.process.args;
-  std::string network = run.network.empty() ? (rec.networks.empty() ? "none" : "bridge")
-                                            : run.network;
-  rec.run_options = {{"network", network},     {"pid", run.pid},       {"ipc", run.ipc},
-                     {"uts", run.uts},         {"memory", run.memory}, {"cpus", run.cpus},
+  std::string network =
+      run.network.empty() ? (rec.networks.empty() ? "none" : "bridge") : run.network;
+  rec.run_options = {{"network", network},
+                     {"pid", run.pid},
+                     {"ipc", run.ipc},
+                     {"uts", run.uts},
+                     {"memory", run.memory},
+                     {"cpus", run.cpus},
                      {"hostname", built.spec.hostname}};
 
   // A random name can collide: draw again, a few times.
@@ -197,7 +203,8 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     TRY(base::sys::mkdir(dir + "/rootfs", 0755));
     TRY(base::sys::mkdir(dir + "/upper", 0755));
     TRY(base::sys::mkdir(dir + "/work", 0700));
-    if (::chmod((dir + "/upper").c_str(), 0755) != 0) return Error("chmod " + dir + "/upper", errno);
+    if (::chmod((dir + "/upper").c_str(), 0755) != 0)
+      return Error("chmod " + dir + "/upper", errno);
     TRY(base::sys::write_file_atomic(dir + "/config.json", built.text, 0600));
     TRY(e.write_etc_files(run, rec));
     if (mark_created) {
@@ -210,7 +217,7 @@ static Result<Made> make_container(Engine& e, const ContainerStore& store, bool 
     return std::move(r.error());
   }
   undo.dismiss();
-  return Made{rec.id, std::move(*lock), std::move(built.spec)};
+  return Made{rec.id, std::move(*lock), std::move(built.spec), std::move(networks)};
 }
 
 Result<std::string> Engine::create(const RunOptions& run) {
@@ -220,10 +227,10 @@ Result<std::string> Engine::create(const RunOptions& run) {
   return m.id;
 }
 
-// spec: config.json as `run` just parsed it (the monitor is a fork: it has it in memory);
-// nullptr for `start`, whose monitor reads the file.
-static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::string& id,
-                                    Fd lock, bool attach, const oci::Spec* spec) {
+// made: config.json as `run` just parsed it and the networks' configs (the monitor is a
+// fork: it has them in memory); nullptr for `start`, whose monitor reads the files.
+static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::string& id, Fd lock,
+                                    bool attach, const Made* made) {
   int status[2];
   if (::pipe2(status, O_CLOEXEC) != 0) return Error("pipe", errno);
   Fd status_read(status[0]), status_write(status[1]);
@@ -241,8 +248,14 @@ static Result<Started> fork_monitor(const Paths& paths, bool debug, const std::s
   if (pid == 0) {
     status_read.reset();
     ours.reset();
-    MonitorConfig cfg{paths, id, debug, std::move(lock), std::move(status_write),
-                      std::move(theirs), spec};
+    MonitorConfig cfg{paths,
+                      id,
+                      debug,
+                      std::move(lock),
+                      std::move(status_write),
+                      std::move(theirs),
+                      made ? &made->spec : nullptr,
+                      made ? &made->networks : nullptr};
     run_monitor(std::move(cfg));
   }
   status_write.reset();
@@ -272,7 +285,7 @@ Result<Started> Engine::run(const RunOptions& run) {
   TRY(resolve_namespaces(run, &join));
   ASSIGN_OR_RETURN(Made m, make_container(*this, store_, /*mark_created=*/false, run, join));
   bool attach = !run.detach;
-  auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach, &m.spec);
+  auto started = fork_monitor(paths_, debug_, m.id, std::move(m.lock), attach, &m);
   if (!started) {
     // As nothing ran, nothing of it stays (docker keeps a created container here).
     if (auto r = store_.load(m.id)) {

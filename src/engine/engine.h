@@ -87,9 +87,10 @@ class Engine {
   base::Result<nlohmann::json> inspect(const std::string& ref);
 
   // --- networks (networks.cc) -------------------------------------------------------
-  // At create: the container's networks (addresses taken) and ports (host ports booked).
+  // At create: the container's networks (addresses taken) and ports (host ports booked);
+  // their configs are appended to nets (the first start of `hull run` has them so).
   base::Result<void> plan_network(const RunOptions& run, const ImageConfig& image,
-                                  ContainerRecord* rec);
+                                  ContainerRecord* rec, std::vector<NetworkConfig>* nets);
   // The container's /etc/hosts, /etc/hostname and /etc/resolv.conf in its directory.
   base::Result<void> write_etc_files(const RunOptions& run, const ContainerRecord& rec) const;
   base::Result<NetworkConfig> network_create(const NetworkRequest& req);

@@ -80,7 +80,9 @@ class Monitor {
  private:
   Result<void> listen();
   // spec: already parsed (the first start of `hull run`), or nullptr to read config.json.
-  Result<Streams> start(const ContainerRecord& rec, const oci::Spec* spec);
+  // nets: the networks' configs likewise, or nullptr to read them.
+  Result<Streams> start(const ContainerRecord& rec, const oci::Spec* spec,
+                        const std::vector<NetworkConfig>* nets);
   // Relays until the init exits; returns its exit code.
   int supervise(Streams& s);
   void broadcast(AttachTag tag, const std::string& data);
@@ -126,8 +128,7 @@ void Monitor::on_output(Stream stream, int fd, bool* open) {
   }
   std::string_view data(buf, static_cast<size_t>(n));
   if (log_) (void)log_->write(stream, data);
-  broadcast(stream == Stream::kStdout ? AttachTag::kStdout : AttachTag::kStderr,
-            std::string(data));
+  broadcast(stream == Stream::kStdout ? AttachTag::kStdout : AttachTag::kStderr, std::string(data));
 }
 
 void Monitor::accept_client() {
@@ -203,7 +204,8 @@ Result<void> Monitor::listen() {
 
 Result<Fd> dev_null(int flags) { return base::sys::open("/dev/null", flags); }
 
-Result<Streams> Monitor::start(const ContainerRecord& rec, const oci::Spec* spec) {
+Result<Streams> Monitor::start(const ContainerRecord& rec, const oci::Spec* spec,
+                               const std::vector<NetworkConfig>* nets) {
   std::string dir = store_.dir_of(rec.id);
   runtime::CreateOptions opt;
   opt.bundle = dir;
@@ -212,7 +214,7 @@ Result<Streams> Monitor::start(const ContainerRecord& rec, const oci::Spec* spec
   // opens it through our fd table (nothing is mounted for it, so nothing can leak).
   oci::Spec wired;
   if (!rec.networks.empty()) {
-    ASSIGN_OR_RETURN(ContainerNetwork net, ContainerNetwork::up(cfg_.paths, rec));
+    ASSIGN_OR_RETURN(ContainerNetwork net, ContainerNetwork::up(cfg_.paths, rec, nets));
     if (spec) {
       wired = *spec;
     } else {
@@ -381,7 +383,7 @@ void Monitor::run() {
     auto rec = store_.load(cfg_.id);
     if (!rec) break;
     last = *rec;
-    auto s = start(*rec, first ? cfg_.first_spec : nullptr);
+    auto s = start(*rec, first ? cfg_.first_spec : nullptr, first ? cfg_.first_networks : nullptr);
     if (!s) {
       net_.reset();
       (void)rt_.remove(cfg_.id, true);

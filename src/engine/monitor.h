@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "engine/network_store.h"
 #include "engine/paths.h"
 #include "oci/spec.h"
 
@@ -24,6 +25,8 @@ struct MonitorConfig {
   // config.json as the forking `hull run` parsed it, for the first start (restarts and
   // `hull start` read the file): nothing is parsed twice on the way to a first start.
   const oci::Spec* first_spec = nullptr;
+  // The configs of its networks, as `hull run` read them at create (same reason).
+  const std::vector<NetworkConfig>* first_networks = nullptr;
 };
 
 // Never returns: the process exits when the container is gone for good.

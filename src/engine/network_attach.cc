@@ -167,8 +167,9 @@ void detach_network(const Paths&, const ContainerRecord& rec, size_t n) {
 namespace {
 
 // Ports unpublished, and the container no longer a member for name resolution.
-void unpublish(const Paths& paths, const ContainerRecord& rec) {
-  if (auto ports = mappings_of(rec, configs_of(paths, rec)); !ports.empty()) {
+void unpublish(const Paths& paths, const ContainerRecord& rec,
+               const std::vector<NetworkConfig>& nets) {
+  if (auto ports = mappings_of(rec, nets); !ports.empty()) {
     (void)Nft(nft_table_of(paths)).remove_ports(ports);
   }
   NetworkStore store(paths);
@@ -182,23 +183,24 @@ void unpublish(const Paths& paths, const ContainerRecord& rec) {
 }  // namespace
 
 void network_cleanup(const Paths& paths, const ContainerRecord& rec) {
-  unpublish(paths, rec);
+  unpublish(paths, rec, configs_of(paths, rec));
   for (size_t n = 0; n < rec.networks.size(); ++n) detach_network(paths, rec, n);
 }
 
-Result<ContainerNetwork> ContainerNetwork::up(const Paths& paths, const ContainerRecord& rec) {
+Result<ContainerNetwork> ContainerNetwork::up(const Paths& paths, const ContainerRecord& rec,
+                                              const std::vector<NetworkConfig>* nets) {
   ContainerNetwork net(paths, rec);
   ASSIGN_OR_RETURN(net.netns_, new_netns());
   net.up_ = true;  // from here, down() takes back whatever was done
   ASSIGN_OR_RETURN(netlink::Socket inside, netlink::Socket::open_in(net.netns_.get()));
   ASSIGN_OR_RETURN(int lo, inside.link_index("lo"));
   TRY(inside.set_up(lo));
-  std::vector<NetworkConfig> nets = configs_of(paths, rec);
+  net.nets_ = nets ? *nets : configs_of(paths, rec);
   for (size_t n = 0; n < rec.networks.size(); ++n) {
-    TRY_CTX(wire(paths, rec, nets, n, net.netns_.get(), inside),
+    TRY_CTX(wire(paths, rec, net.nets_, n, net.netns_.get(), inside),
             "network " + rec.networks[n].network);
   }
-  if (auto ports = mappings_of(rec, nets); !ports.empty()) {
+  if (auto ports = mappings_of(rec, net.nets_); !ports.empty()) {
     TRY_CTX(Nft(nft_table_of(paths)).add_ports(ports), "publish ports");
   }
   NetworkStore store(paths);
@@ -213,7 +215,7 @@ Result<ContainerNetwork> ContainerNetwork::up(const Paths& paths, const Containe
 void ContainerNetwork::down() {
   if (!up_) return;
   up_ = false;
-  unpublish(paths_, rec_);
+  unpublish(paths_, rec_, nets_);
   // The veths go with the namespace: once the last fd and process of it are gone the
   // kernel destroys it, and every device in it with its peer, in the background. Deleting
   // them ourselves would wait out RCU grace periods (~10 ms) on the exit path.

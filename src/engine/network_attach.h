@@ -32,8 +32,10 @@ std::string veth_name(const std::string& id, int slot);
 
 class ContainerNetwork {
  public:
-  // A new network namespace with lo up and the record's networks and ports in it.
-  static base::Result<ContainerNetwork> up(const Paths& paths, const ContainerRecord& rec);
+  // A new network namespace with lo up and the record's networks and ports in it. nets: the
+  // networks' configs if the caller has them (`hull run` read them at create), else read.
+  static base::Result<ContainerNetwork> up(const Paths& paths, const ContainerRecord& rec,
+                                           const std::vector<NetworkConfig>* nets = nullptr);
   ContainerNetwork(ContainerNetwork&&) = default;
   ContainerNetwork& operator=(ContainerNetwork&&) = default;
   ~ContainerNetwork() { down(); }
@@ -47,6 +49,7 @@ class ContainerNetwork {
       : paths_(std::move(paths)), rec_(std::move(rec)) {}
   Paths paths_;
   ContainerRecord rec_;
+  std::vector<NetworkConfig> nets_;
   base::Fd netns_;
   bool up_ = false;
 };

@@ -226,7 +226,7 @@ Result<void> Engine::network_disconnect(const std::string& net, const std::strin
 }
 
 Result<void> Engine::plan_network(const RunOptions& run, const ImageConfig& image,
-                                  ContainerRecord* rec) {
+                                  ContainerRecord* rec, std::vector<NetworkConfig>* nets) {
   std::string mode = run.network;
   if (mode.empty()) mode = ::geteuid() == 0 ? "bridge" : "none";
   bool bridged = mode != "none" && mode != "host" && mode.rfind("container:", 0) != 0;
@@ -293,6 +293,7 @@ Result<void> Engine::plan_network(const RunOptions& run, const ImageConfig& imag
     return std::move(booked.error());
   }
   rec->ports = std::move(ports);
+  nets->push_back(std::move(n));
   return {};
 }
 
